@@ -1,0 +1,27 @@
+"""diffecon: differentiable trade-model equilibria in JAX.
+
+Importing diffecon enables JAX's float64 mode (`jax_enable_x64`), because equilibrium
+derivatives need double precision; this is stated in the README.
+"""
+
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+
+from . import core, models  # noqa: E402
+from .core import (  # noqa: E402
+    Equilibrium,
+    Model,
+    SolveError,
+    elasticity,
+    jacobian,
+    solve,
+    sweep,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "solve", "Equilibrium", "SolveError", "Model", "jacobian", "elasticity", "sweep",
+    "core", "models", "__version__",
+]

@@ -1,0 +1,62 @@
+"""Small pytree helpers shared by the core (flattening named residuals, replacing fields)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def _key_name(key: Any) -> str:
+    for attr in ("key", "name", "idx"):
+        if hasattr(key, attr):
+            return str(getattr(key, attr))
+    return str(key)
+
+
+def flat_with_names(tree: Any) -> tuple[jax.Array, tuple[str, ...]]:
+    """Concatenate the leaves of `tree` into one vector and name every element.
+
+    A scalar leaf under key ``"trade_balance"`` is named ``trade_balance``; element ``i`` of an
+    array leaf ``zero_profit`` is named ``zero_profit[i]``.
+    """
+    names: list[str] = []
+    parts = []
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        leaf = jnp.asarray(leaf)
+        base = ".".join(_key_name(k) for k in path) or "equation"
+        if leaf.size == 1:
+            names.append(base)
+        else:
+            names.extend(f"{base}{list(idx)}" for idx in np.ndindex(leaf.shape))
+        parts.append(jnp.ravel(leaf))
+    vec = jnp.concatenate(parts) if parts else jnp.zeros((0,))
+    return vec, tuple(names)
+
+
+def replace_fields(model: eqx.Module, values: Mapping[str, Any]) -> eqx.Module:
+    """Return `model` with the named fields replaced (no re-validation: values may be traced)."""
+    names = tuple(values)
+    return eqx.tree_at(
+        lambda m: tuple(getattr(m, n) for n in names),
+        model,
+        tuple(jnp.asarray(values[n], dtype=jnp.result_type(float)) for n in names),
+    )
+
+
+def check_field_names(model: eqx.Module, names: Any, what: str) -> tuple[str, ...]:
+    """Validate that every name is a float parameter of `model`; return them as a tuple."""
+    names = (names,) if isinstance(names, str) else tuple(names)
+    fields = [f for f in model.__dataclass_fields__ if not f.startswith("_")]
+    for n in names:
+        value = getattr(model, n, None) if n in fields else None
+        if value is None or not eqx.is_inexact_array(value):
+            raise ValueError(
+                f"{what}: {n!r} is not a float parameter of {type(model).__name__}; "
+                f"its parameters are {', '.join(f for f in fields if eqx.is_inexact_array(getattr(model, f)))}."
+            )
+    return names

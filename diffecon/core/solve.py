@@ -1,0 +1,187 @@
+"""`solve`: a model's equilibrium as an implicit function of its parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optimistix as optx
+
+from ._tree import flat_with_names
+from .model import Model, requirements_ok
+
+__all__ = ["solve", "Equilibrium", "SolveError"]
+
+
+class SolveError(RuntimeError):
+    """The equilibrium solve did not converge (or the parameters are inadmissible)."""
+
+
+class Equilibrium(eqx.Module):
+    """The solution of `solve`.
+
+    **Fields:**
+    - `model`: the model solved (its parameters);
+    - `x`: the unknowns at the solution, in the model's solving coordinates (logs, shares);
+    - `outcomes`: dict of named outcomes (see the model's docstring);
+    - `converged`: bool array, True where the solve converged (per element under `vmap`);
+    - `residual_norm`: max-norm of the (unit-free) equilibrium residuals at `x`;
+    - `steps`: number of solver iterations taken.
+
+    Every float outcome is differentiable in every float parameter of `model` through the
+    implicit function theorem (the derivative never runs through the iterations).
+    """
+
+    model: Model
+    x: Any
+    outcomes: dict
+    converged: jax.Array
+    residual_norm: jax.Array
+    steps: jax.Array
+
+    def __getitem__(self, name: str) -> jax.Array:
+        """`eq["omega"]` is `eq.outcomes["omega"]`."""
+        try:
+            return self.outcomes[name]
+        except KeyError:
+            raise KeyError(
+                f"{type(self.model).__name__} has no outcome {name!r}; "
+                f"its outcomes are {', '.join(sorted(self.outcomes))}."
+            ) from None
+
+
+def _residual_fn(x: Any, model: Model) -> Any:
+    return model.residuals(x)
+
+
+def _max_abs(tree: Any) -> jax.Array:
+    vec, _ = flat_with_names(tree)
+    # jnp.max propagates NaN, so a NaN residual can never pass as converged.
+    return jnp.max(jnp.abs(vec), initial=0.0)
+
+
+def _where_tree(pred: jax.Array, a: Any, b: Any) -> Any:
+    return jax.tree_util.tree_map(lambda u, v: jnp.where(pred, u, v), a, b)
+
+
+@eqx.filter_jit
+def solve_impl(
+    model: Model, x0: Any, solver: Any, max_steps: int, rtol: float, atol: float, tol: float
+) -> Equilibrium:
+    """Jitted solve without error raising (the building block of `solve`, `sweep`, statics).
+
+    Stage 1 is the given root finder (Newton by default) with the implicit adjoint. Where it
+    fails, stage 2 runs Levenberg–Marquardt from the better of the Newton end point and the start,
+    and a final Newton polish re-attaches the implicit derivative. Under `vmap` both stages run,
+    but converged elements leave stage 2 at once.
+    """
+    newton = optx.Newton(rtol=rtol, atol=atol) if solver is None else solver
+
+    def newton_from(start, m):
+        return optx.root_find(
+            _residual_fn, newton, start, args=m, max_steps=max_steps, throw=False,
+            adjoint=optx.ImplicitAdjoint(),
+        )
+
+    def norm_at(x):
+        return _max_abs(model.residuals(x))
+
+    first = newton_from(x0, model)
+    first_norm = norm_at(first.value)
+    first_ok = jnp.isfinite(first_norm) & (first_norm <= tol)
+
+    def fallback():
+        frozen = jax.lax.stop_gradient(model)
+        start = _where_tree(first_ok, first.value, x0)
+        lm = optx.least_squares(
+            _residual_fn, optx.LevenbergMarquardt(rtol=rtol, atol=atol), start,
+            args=frozen, max_steps=max_steps, throw=False,
+        )
+        polish = newton_from(jax.lax.stop_gradient(lm.value), model)
+        steps = first.stats["num_steps"] + lm.stats["num_steps"] + polish.stats["num_steps"]
+        return polish.value, steps
+
+    x, steps = jax.lax.cond(
+        first_ok, lambda: (first.value, first.stats["num_steps"]), fallback
+    )
+    norm = norm_at(x)
+    valid, _ = requirements_ok(model)
+    converged = jnp.isfinite(norm) & (norm <= tol) & jnp.all(valid)
+    return Equilibrium(model, x, model.outcomes(x), converged, norm, steps)
+
+
+def failure_report(eq: Equilibrium) -> tuple[jax.Array, tuple[str, ...]]:
+    """(index, messages): which message explains a failed solve (a bad parameter first)."""
+    valid, param_msgs = requirements_ok(eq.model)
+    residual_vec, names = flat_with_names(eq.model.residuals(eq.x))
+    worst = jnp.argmax(jnp.where(jnp.isfinite(residual_vec), jnp.abs(residual_vec), jnp.inf))
+    eq_msgs = tuple(
+        f"{type(eq.model).__name__}: the equilibrium solve did not converge; the worst equation "
+        f"is {n!r}." for n in names
+    )
+    if param_msgs:
+        index = jnp.where(jnp.all(valid), len(param_msgs) + worst, jnp.argmin(valid))
+    else:
+        index = worst
+    return index, param_msgs + eq_msgs
+
+
+def raise_if_failed(eq: Equilibrium) -> Equilibrium:
+    """Raise `SolveError` (concrete values) or an equinox runtime error (traced) on failure."""
+    leaves = jax.tree_util.tree_leaves((eq.converged, eq.x))
+    if any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):
+        index, msgs = failure_report(eq)
+        return eqx.branched_error_if(eq, ~eq.converged, index, msgs)
+    if bool(np.all(np.asarray(eq.converged))):
+        return eq
+    index, msgs = failure_report(eq)
+    index = np.asarray(index)
+    if index.ndim:  # a batch solved outside vmap: report its first failure
+        first = int(np.argmin(np.asarray(eq.converged).ravel()))
+        index = index.ravel()[first]
+    msg = msgs[int(index)]
+    residual_vec, names = flat_with_names(eq.model.residuals(eq.x))
+    if "did not converge" in msg and np.asarray(residual_vec).ndim == 1:
+        k = int(index) - (len(msgs) - len(names))
+        msg += (
+            f" Its residual is {float(np.asarray(residual_vec)[k]):.3e} (max-norm "
+            f"{float(np.max(np.asarray(eq.residual_norm))):.3e}) after {int(np.max(np.asarray(eq.steps)))} steps."
+        )
+    raise SolveError(msg)
+
+
+def solve(
+    model: Model,
+    x0: Any = None,
+    *,
+    solver: Any = None,
+    max_steps: int = 100,
+    rtol: float = 1e-10,
+    atol: float = 1e-10,
+    tol: float = 1e-8,
+    throw: bool = True,
+) -> Equilibrium:
+    """Solve `model` for its equilibrium.
+
+    **Arguments:**
+    - `model`: a `diffecon` model (an `eqx.Module` of parameters);
+    - `x0`: starting point in the model's solving coordinates (default `model.guess()`);
+    - `solver`: an optimistix root finder (default `optimistix.Newton(rtol, atol)`);
+    - `max_steps`: iteration cap for each stage;
+    - `rtol`, `atol`: the solver's step and residual tolerances;
+    - `tol`: a solution is accepted when the max-norm of the unit-free residuals is ≤ `tol`;
+    - `throw`: raise `SolveError` naming the worst equation when the solve fails. Inside
+      `jax.vmap` pass `throw=False` and read `converged` per element.
+
+    **Returns:** an `Equilibrium`. Its outcomes are differentiable in the model's parameters by
+    the implicit function theorem.
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"solve expects a diffecon Model, got {type(model).__name__}.")
+    if x0 is None:
+        x0 = model.guess()
+    eq = solve_impl(model, x0, solver, max_steps, rtol, atol, tol)
+    return raise_if_failed(eq) if throw else eq
