@@ -1,0 +1,46 @@
+"""Every model checked by the shared contract tests (tests/models/test_contract.py).
+
+Each entry: name -> `Case(make, bad, fd_params)`:
+- `make(rng)`: a model at a random admissible parameter draw (rng is a numpy Generator);
+- `bad`: (parameter, inadmissible value, text the error must contain) triples;
+- `fd_params`: parameters to check exact derivatives against central finite differences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from diffecon.models import Krugman1980, Krugman1980HME
+
+
+@dataclass(frozen=True)
+class Case:
+    make: Callable[[Any], Any]
+    bad: tuple = ()
+    fd_params: tuple = ()
+    fd_outcomes: tuple = ()  # default: every float outcome
+    kwargs: dict = field(default_factory=dict)
+
+
+CASES: dict[str, Case] = {
+    "krugman1980": Case(
+        make=lambda rng: Krugman1980(
+            L1=rng.uniform(0.2, 5), L2=rng.uniform(0.2, 5), sigma=rng.uniform(1.5, 10),
+            tau=rng.uniform(1.0, 3.0), fixed_cost=rng.uniform(0.5, 2), marginal_cost=rng.uniform(0.5, 2),
+        ),
+        bad=(("sigma", 1.0, "sigma > 1"), ("tau", 0.9, "tau >= 1"), ("L1", -1.0, "L1 > 0"),
+             ("fixed_cost", 0.0, "fixed_cost > 0")),
+        fd_params=("L1", "L2", "sigma", "tau"),
+    ),
+    "krugman1980_hme": Case(
+        # interior draws: mild asymmetry, moderate trade costs
+        make=lambda rng: Krugman1980HME(
+            La1=rng.uniform(0.45, 0.55), Lb1=rng.uniform(0.45, 0.55), La2=rng.uniform(0.45, 0.55),
+            Lb2=rng.uniform(0.45, 0.55), sigma=rng.uniform(3, 6), tau=rng.uniform(1.3, 2.0),
+        ),
+        bad=(("La2", 0.0, "La2 > 0"), ("sigma", 0.5, "sigma > 1"), ("tau", 0.5, "tau >= 1")),
+        fd_params=("La1", "Lb2", "tau"),
+        fd_outcomes=("omega", "n_a1", "n_b2", "net_exports_a1"),
+    ),
+}
