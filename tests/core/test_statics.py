@@ -1,0 +1,55 @@
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import diffecon as de
+
+from .toys import Cubic, VectorLinear
+
+
+def test_jacobian_matches_implicit_function_theorem(rng):
+    a, b = rng.uniform(0.5, 3), rng.uniform(-5, 5)
+    x = float(de.solve(Cubic(a, b))["x"])
+    jac = de.jacobian(Cubic(a, b), ["x", "x_squared"], ["a", "b"])
+    denom = 3 * x**2 + a
+    np.testing.assert_allclose(jac["x"]["b"], 1 / denom, rtol=1e-12)
+    np.testing.assert_allclose(jac["x"]["a"], -x / denom, rtol=1e-12)
+    np.testing.assert_allclose(jac["x_squared"]["b"], 2 * x / denom, rtol=1e-12)
+
+
+def test_elasticity_is_scaled_jacobian(rng):
+    a, b = rng.uniform(0.5, 3), rng.uniform(0.5, 5)
+    x = float(de.solve(Cubic(a, b))["x"])
+    e = de.elasticity(Cubic(a, b), "x", "b")
+    assert np.ndim(e) == 0
+    np.testing.assert_allclose(e, b / (x * (3 * x**2 + a)), rtol=1e-12)
+    nested = de.elasticity(Cubic(a, b), ["x"], ["a", "b"])
+    np.testing.assert_allclose(nested["x"]["b"], e, rtol=1e-14)
+
+
+def test_array_parameter_gives_full_jacobian_and_elasticity_matrix():
+    model = VectorLinear()
+    jac = de.jacobian(model, "x", "b")["x"]["b"]
+    inv = np.linalg.inv(np.asarray(model.matrix()))
+    np.testing.assert_allclose(jac, inv, atol=1e-12)
+    x = np.asarray(de.solve(model)["x"])
+    b = np.asarray(model.b)
+    np.testing.assert_allclose(de.elasticity(model, "x", "b"), inv * b[None, :] / x[:, None], atol=1e-12)
+
+
+def test_callable_outcome():
+    model = Cubic(1.0, 2.0)
+    jac = de.jacobian(model, lambda eq: eq["x"] ** 3, "b")
+    x = float(de.solve(model)["x"])
+    np.testing.assert_allclose(jac["value"]["b"], 3 * x**2 / (3 * x**2 + 1.0), rtol=1e-12)
+
+
+def test_unknown_names_get_clear_errors():
+    with pytest.raises(ValueError, match="'c' is not a float parameter of Cubic; its parameters are a, b"):
+        de.jacobian(Cubic(), "x", "c")
+    with pytest.raises(KeyError, match="no outcome 'y'"):
+        de.jacobian(Cubic(), "y", "a")
+    with pytest.raises(ValueError, match="not a float quantity"):
+        de.jacobian(Cubic(), "sign", "a")
+    with pytest.raises(TypeError, match="unknown solve option"):
+        de.jacobian(Cubic(), "x", "a", maxsteps=3)

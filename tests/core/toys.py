@@ -1,0 +1,72 @@
+"""Tiny models with closed-form solutions, for testing the core machinery."""
+
+import jax.numpy as jnp
+
+from diffecon.core.model import Model, param, positive
+
+
+class Cubic(Model):
+    """x³ + a·x − b = 0 (unique real root for a > 0); dx/db = 1/(3x² + a), dx/da = −x/(3x² + a)."""
+
+    a: jnp.ndarray = param(1.0)
+    b: jnp.ndarray = param(2.0)
+
+    def requirements(self):
+        return (positive("a", self.a),)
+
+    def guess(self):
+        return {"x": jnp.zeros_like(self.a * self.b)}
+
+    def residuals(self, x):
+        return {"cubic": x["x"] ** 3 + self.a * x["x"] - self.b}
+
+    def outcomes(self, x):
+        return {"x": x["x"], "x_squared": x["x"] ** 2, "sign": jnp.sign(x["x"]).astype(int)}
+
+
+class Arctan(Model):
+    """arctan(x − c) = 0: plain Newton from x0 = 0 diverges when |c| > 1.39."""
+
+    c: jnp.ndarray = param(5.0)
+
+    def guess(self):
+        return {"x": jnp.zeros_like(self.c)}
+
+    def residuals(self, x):
+        return {"arctan": jnp.arctan(x["x"] - self.c)}
+
+    def outcomes(self, x):
+        return {"x": x["x"]}
+
+
+class Quadratic(Model):
+    """x² + c = 0: two roots ±√(−c) for c < 0, none for c > 0 (the solve must fail, not lie)."""
+
+    c: jnp.ndarray = param(-4.0)
+
+    def guess(self):
+        return {"x": jnp.ones_like(self.c)}
+
+    def residuals(self, x):
+        return {"square": x["x"] ** 2 + self.c}
+
+    def outcomes(self, x):
+        return {"x": x["x"]}
+
+
+class VectorLinear(Model):
+    """A·x = b with a vector parameter b: x = A⁻¹ b, so dx/db = A⁻¹ exactly."""
+
+    b: jnp.ndarray = param((1.0, 2.0, 3.0))
+
+    def matrix(self):
+        return jnp.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]])
+
+    def guess(self):
+        return {"x": jnp.zeros_like(self.b)}
+
+    def residuals(self, x):
+        return {"linear": self.matrix() @ x["x"] - self.b}
+
+    def outcomes(self, x):
+        return {"x": x["x"], "total": jnp.sum(x["x"])}

@@ -1,0 +1,88 @@
+"""Properties every model shares (the Model contract), parametrised over tests/models/cases.py."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import diffecon as de
+from diffecon.core._tree import replace_fields
+
+from .cases import CASES
+
+NAMES = sorted(CASES)
+
+
+def _float_outcomes(eq):
+    return [k for k, v in eq.outcomes.items() if jnp.issubdtype(jnp.asarray(v).dtype, jnp.floating)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_random_draw_converges_with_small_residuals(name, rng):
+    model = CASES[name].make(rng)
+    eq = de.solve(model)
+    assert bool(jnp.all(eq.converged))
+    assert float(eq.residual_norm) < 1e-8
+    for k in _float_outcomes(eq):
+        assert np.all(np.isfinite(np.asarray(eq[k])) | np.isinf(np.asarray(eq[k]))), k
+    for value in eq.model.residuals(eq.x).values():
+        assert np.max(np.abs(np.asarray(value))) < 1e-8
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_parameters_raise_clear_errors(name, rng):
+    model = CASES[name].make(rng)
+    for param, value, domain in CASES[name].bad:
+        fields = {f: getattr(model, f) for f in model.__dataclass_fields__}
+        fields[param] = value
+        with pytest.raises(ValueError) as err:
+            type(model)(**fields)
+        message = str(err.value)
+        assert param in message and domain in message, message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_traced_bad_parameter_flags_only_that_element(name, rng):
+    model = CASES[name].make(rng)
+    param, bad_value, _ = CASES[name].bad[0]
+    good = getattr(model, param)
+    values = jnp.stack([good, jnp.full_like(good, bad_value), good])
+
+    def one(v):
+        return de.solve(replace_fields(model, {param: v}), throw=False).converged
+
+    converged = jax.vmap(one)(values)
+    assert converged.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exact_derivatives_match_central_differences(name, rng):
+    case = CASES[name]
+    model = case.make(rng)
+    eq = de.solve(model)
+    outcomes = case.fd_outcomes or tuple(_float_outcomes(eq))
+    jac = de.jacobian(model, list(outcomes), list(case.fd_params))
+    for p in case.fd_params:
+        theta = np.asarray(getattr(model, p))
+        h = 1e-5 * max(1.0, float(np.max(np.abs(theta))))
+        up = de.solve(replace_fields(model, {p: theta + h}))
+        down = de.solve(replace_fields(model, {p: theta - h}))
+        for k in outcomes:
+            fd = (np.asarray(up[k]) - np.asarray(down[k])) / (2 * h)
+            exact = np.asarray(jac[k][p])
+            if exact.ndim > fd.ndim:  # array parameter: compare the sum over its entries
+                exact = exact.reshape(fd.shape + (-1,)).sum(-1)
+            scale = max(1.0, float(np.max(np.abs(fd))))
+            np.testing.assert_allclose(exact, fd, atol=1e-6 * scale, rtol=1e-5, err_msg=f"d{k}/d{p}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_models_are_frozen_pytrees_with_float64_parameters(name, rng):
+    model = CASES[name].make(rng)
+    with pytest.raises(Exception):
+        model.sigma = 2.0  # frozen dataclass
+    for leaf in jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_inexact_array)):
+        assert leaf.dtype == jnp.float64
