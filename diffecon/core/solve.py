@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
+from ._levenberg_marquardt import levenberg_marquardt
 from ._tree import flat_with_names
 from .model import Model, requirements_ok
 
@@ -73,10 +74,10 @@ def solve_impl(
 ) -> Equilibrium:
     """Jitted solve without error raising (the building block of `solve`, `sweep`, statics).
 
-    Stage 1 is the given root finder (Newton by default) with the implicit adjoint. Where it
-    fails, stage 2 runs Levenberg–Marquardt from the better of the Newton end point and the start,
-    and a final Newton polish re-attaches the implicit derivative. Under `vmap` both stages run,
-    but converged elements leave stage 2 at once.
+    Stage 1 is the given root finder (optimistix Newton by default) with the implicit adjoint.
+    Where it fails, stage 2 runs Levenberg–Marquardt from the start point on the stopped-gradient
+    model, and a Newton polish from its end re-attaches the implicit derivative. Under `vmap`
+    both stages run, but converged elements leave stage 2 at once.
     """
     newton = optx.Newton(rtol=rtol, atol=atol) if solver is None else solver
 
@@ -95,13 +96,13 @@ def solve_impl(
 
     def fallback():
         frozen = jax.lax.stop_gradient(model)
+        # Converged elements (under vmap) start at their solution and leave the loop at once.
         start = _where_tree(first_ok, first.value, x0)
-        lm = optx.least_squares(
-            _residual_fn, optx.LevenbergMarquardt(rtol=rtol, atol=atol), start,
-            args=frozen, max_steps=max_steps, throw=False,
+        found, lm_steps = levenberg_marquardt(
+            frozen.residuals, start, max_steps=max_steps, tol=tol
         )
-        polish = newton_from(jax.lax.stop_gradient(lm.value), model)
-        steps = first.stats["num_steps"] + lm.stats["num_steps"] + polish.stats["num_steps"]
+        polish = newton_from(jax.lax.stop_gradient(found), model)
+        steps = first.stats["num_steps"] + lm_steps + polish.stats["num_steps"]
         return polish.value, steps
 
     x, steps = jax.lax.cond(
