@@ -21,7 +21,17 @@ from .core import (  # noqa: E402
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # `replicate` pulls in matplotlib; load it on first use, not at `import diffecon`.
+    if name == "replicate":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.replicate")
+    raise AttributeError(f"module 'diffecon' has no attribute {name!r}")
+
+
 __all__ = [
     "solve", "Equilibrium", "SolveError", "Model", "jacobian", "elasticity", "sweep",
-    "core", "models", "__version__",
+    "core", "models", "replicate", "__version__",
 ]

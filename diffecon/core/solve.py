@@ -74,40 +74,39 @@ def solve_impl(
 ) -> Equilibrium:
     """Jitted solve without error raising (the building block of `solve`, `sweep`, statics).
 
-    Stage 1 is the given root finder (optimistix Newton by default) with the implicit adjoint.
-    Where it fails, stage 2 runs Levenberg–Marquardt from the start point on the stopped-gradient
-    model, and a Newton polish from its end re-attaches the implicit derivative. Under `vmap`
-    both stages run, but converged elements leave stage 2 at once.
+    The search runs on the stopped-gradient model: the given root finder (optimistix Newton by
+    default), then, where it fails, Levenberg–Marquardt from the start point. A final optimistix
+    Newton step from the point found, with the implicit adjoint, is the only differentiable path:
+    derivatives are −(∂F/∂x)⁻¹ ∂F/∂θ at the solution whichever stage found it (a `cond` with both
+    branches differentiable breaks reverse mode under `vmap`, where it becomes a `select`).
     """
-    newton = optx.Newton(rtol=rtol, atol=atol) if solver is None else solver
-
-    def newton_from(start, m):
-        return optx.root_find(
-            _residual_fn, newton, start, args=m, max_steps=max_steps, throw=False,
-            adjoint=optx.ImplicitAdjoint(),
-        )
+    newton = optx.Newton(rtol=rtol, atol=atol)
+    frozen = jax.lax.stop_gradient(model)
 
     def norm_at(x):
-        return _max_abs(model.residuals(x))
+        return _max_abs(frozen.residuals(x))
 
-    first = newton_from(x0, model)
+    first = optx.root_find(
+        _residual_fn, newton if solver is None else solver, x0, args=frozen,
+        max_steps=max_steps, throw=False,
+    )
     first_norm = norm_at(first.value)
     first_ok = jnp.isfinite(first_norm) & (first_norm <= tol)
 
     def fallback():
-        frozen = jax.lax.stop_gradient(model)
         # Converged elements (under vmap) start at their solution and leave the loop at once.
         start = _where_tree(first_ok, first.value, x0)
-        found, lm_steps = levenberg_marquardt(
-            frozen.residuals, start, max_steps=max_steps, tol=tol
-        )
-        polish = newton_from(jax.lax.stop_gradient(found), model)
-        steps = first.stats["num_steps"] + lm_steps + polish.stats["num_steps"]
-        return polish.value, steps
+        return levenberg_marquardt(frozen.residuals, start, max_steps=max_steps, tol=tol)
 
-    x, steps = jax.lax.cond(
-        first_ok, lambda: (first.value, first.stats["num_steps"]), fallback
+    found, lm_steps = jax.lax.cond(
+        first_ok, lambda: (first.value, jnp.asarray(0)), fallback
     )
+    polish = optx.root_find(
+        _residual_fn, newton, jax.lax.stop_gradient(found), args=model, max_steps=max_steps,
+        throw=False, adjoint=optx.ImplicitAdjoint(),
+    )
+    x = polish.value
+    steps = first.stats["num_steps"] + lm_steps + polish.stats["num_steps"]
     norm = norm_at(x)
     valid, _ = requirements_ok(model)
     converged = jnp.isfinite(norm) & (norm <= tol) & jnp.all(valid)

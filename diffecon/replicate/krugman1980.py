@@ -124,6 +124,18 @@ def _section_three(report: Report, rng) -> None:
     f = 0.55
     slope = float(jax.grad(ratio_at)(f, 4.0, 1.25)) * (1 - f) ** 2  # dλ/df = 1/(1−f)²
     report.add("HME slope d(n/n*)/dλ at f=0.55, σ=4, g=0.8 (spec §6)", 5.2688091356, slope, tol=1e-9)
+    # Home-market elasticity d ln(n/n*)/d ln λ at random interior points (spec §3 closed form).
+    def log_ratio_at(log_lam, sigma, tau):
+        f = jnp.exp(log_lam) / (1 + jnp.exp(log_lam))
+        return jnp.log(ratio_at(f, sigma, tau))
+
+    sig, tau = rng.uniform(2, 8, 50), rng.uniform(1.05, 2.0, 50)
+    d = tau ** (1 - sig)
+    lam = np.exp(rng.uniform(np.log(d) + 0.05, -np.log(d) - 0.05))
+    exact = np.asarray(jax.vmap(jax.grad(log_ratio_at))(jnp.log(lam), sig, tau))
+    closed = lam * (1 - d**2) / ((lam - d) * (1 - d * lam))
+    report.add("home-market elasticity d ln(n/n*)/d ln λ = λ(1−δ²)/((λ−δ)(1−δλ)), 50 random interior points: max rel. error",
+               0.0, float(np.max(np.abs(exact / closed - 1))), tol=1e-9)
     slope1 = float(jax.grad(ratio_at)(0.5, 4.0, 1.25)) * 0.25
     report.add("(C2) magnified HME: slope at λ=1 is (1+δ)/(1−δ) > 1", (1 + delta) / (1 - delta), slope1, tol=1e-9)
 

@@ -53,3 +53,20 @@ def test_unknown_names_get_clear_errors():
         de.jacobian(Cubic(), "sign", "a")
     with pytest.raises(TypeError, match="unknown solve option"):
         de.jacobian(Cubic(), "x", "a", maxsteps=3)
+
+
+def test_reverse_and_forward_mode_agree_under_vmap(rng):
+    # vmap turns the Newton/LM `cond` into a `select`; derivatives must still flow through one path.
+    import jax
+
+    a = jnp.asarray(rng.uniform(0.5, 3, 16))
+    b = jnp.asarray(rng.uniform(-5, 5, 16))
+
+    def x_of(a, b):
+        return de.solve(Cubic(a, b))["x"]
+
+    rev = jax.vmap(jax.grad(x_of, argnums=1))(a, b)
+    fwd = jax.vmap(jax.jacfwd(x_of, argnums=1))(a, b)
+    x = jax.vmap(x_of)(a, b)
+    np.testing.assert_allclose(rev, 1 / (3 * x**2 + a), rtol=1e-12)
+    np.testing.assert_allclose(fwd, rev, rtol=1e-12)
