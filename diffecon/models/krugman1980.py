@@ -190,52 +190,53 @@ class Krugman1980HME(Model):
         b2 = jnp.clip(1.0 - x["s2"], tiny, 1.0)
         return N1, N2, {"a": (s1 * N1, s2 * N2), "b": (b1 * N1, b2 * N2)}
 
-    def _log_revenues(self, u, n1, n2, L1, L2):
-        """log revenue per firm in country 1 and 2 of one industry (country-2 wage units)."""
+    def _industry(self, u, n1, n2, L1, L2):
+        """One industry's log revenue per firm in countries 1 and 2, and its log trade flows
+        X12 (1's exports) and X21 (1's imports), all in country-2 wage units."""
         s, ltau = self.sigma, jnp.log(self.tau)
         ln1, ln2 = jnp.log(n1), jnp.log(n2)
-        # Spending shares per firm: country-1 consumers see prices ω (home) and τ (import);
-        # country-2 consumers see ωτ (import) and 1 (home).
+        # Country-1 consumers see prices ω (home) and τ (import); country-2 consumers ωτ and 1.
         log_G1 = logsumexp(jnp.stack([ln1 + (1 - s) * u, ln2 + (1 - s) * ltau]), axis=0)
         log_G2 = logsumexp(jnp.stack([ln1 + (1 - s) * (u + ltau), ln2]), axis=0)
-        spend1 = u + jnp.log(L1)  # country 1's income from this group, in country-2 units
-        spend2 = jnp.log(L2)
-        log_R1 = logsumexp(
-            jnp.stack([spend1 + (1 - s) * u - log_G1, spend2 + (1 - s) * (u + ltau) - log_G2]), axis=0
+        spend1, spend2 = u + jnp.log(L1), jnp.log(L2)
+        home1 = spend1 + (1 - s) * u - log_G1  # per country-1 firm, from country-1 buyers
+        export1 = spend2 + (1 - s) * (u + ltau) - log_G2
+        import1 = spend1 + (1 - s) * ltau - log_G1  # per country-2 firm, from country-1 buyers
+        home2 = spend2 - log_G2
+        return {
+            "log_R1": logsumexp(jnp.stack([home1, export1]), axis=0),
+            "log_R2": logsumexp(jnp.stack([import1, home2]), axis=0),
+            "log_X12": ln1 + export1,
+            "log_X21": ln2 + import1,
+        }
+
+    def _industries(self, x):
+        _, _, firms = self._firms(x)
+        u = x["log_omega"]
+        return (
+            self._industry(u, *firms["a"], self.La1, self.La2),
+            self._industry(u, *firms["b"], self.Lb1, self.Lb2),
         )
-        log_R2 = logsumexp(
-            jnp.stack([spend1 + (1 - s) * ltau - log_G1, spend2 - log_G2]), axis=0
-        )
-        return log_R1, log_R2, log_G1, log_G2
 
     def residuals(self, x):
-        u = x["log_omega"]
-        N1, N2, firms = self._firms(x)
-        Ra1, Ra2, _, _ = self._log_revenues(u, *firms["a"], self.La1, self.La2)
-        Rb1, Rb2, _, _ = self._log_revenues(u, *firms["b"], self.Lb1, self.Lb2)
-        revenue1 = firms["a"][0] * jnp.exp(Ra1) + firms["b"][0] * jnp.exp(Rb1)
+        a, b = self._industries(x)
+        log_exports = logsumexp(jnp.stack([a["log_X12"], b["log_X12"]]), axis=0)
+        log_imports = logsumexp(jnp.stack([a["log_X21"], b["log_X21"]]), axis=0)
         return {
-            "industry_choice1": box_complementarity(x["s1"], Ra1 - Rb1),
-            "industry_choice2": box_complementarity(x["s2"], Ra2 - Rb2),
-            "income1": jnp.log(revenue1) - u - jnp.log(self.La1 + self.Lb1),
+            "industry_choice1": box_complementarity(x["s1"], a["log_R1"] - b["log_R1"]),
+            "industry_choice2": box_complementarity(x["s2"], a["log_R2"] - b["log_R2"]),
+            # Home revenue = home income is equivalent (Walras) to balanced trade; in logs of
+            # the flows it stays well scaled even when trade is nearly shut (δ → 0).
+            "balance_of_payments": log_exports - log_imports,
         }
 
     def outcomes(self, x):
-        u = x["log_omega"]
-        omega = jnp.exp(u)
-        s, ltau = self.sigma, jnp.log(self.tau)
-        _, _, firms = self._firms(x)
+        omega = jnp.exp(x["log_omega"])
         s1, s2 = jnp.clip(x["s1"], 0.0, 1.0), jnp.clip(x["s2"], 0.0, 1.0)
-        N1 = (self.La1 + self.Lb1) / (self.fixed_cost * s)
-        N2 = (self.La2 + self.Lb2) / (self.fixed_cost * s)
+        N1 = (self.La1 + self.Lb1) / (self.fixed_cost * self.sigma)
+        N2 = (self.La2 + self.Lb2) / (self.fixed_cost * self.sigma)
         n_a1, n_a2, n_b1, n_b2 = s1 * N1, s2 * N2, (1 - s1) * N1, (1 - s2) * N2
-
-        def net_exports(n1, n2, L1, L2):
-            # X12 − X21 for one industry: country 2's spending on 1's goods minus the reverse.
-            _, _, log_G1, log_G2 = self._log_revenues(u, n1, n2, L1, L2)
-            x12 = L2 * n1 * jnp.exp((1 - s) * (u + ltau) - log_G2)
-            x21 = omega * L1 * n2 * jnp.exp((1 - s) * ltau - log_G1)
-            return x12 - x21
+        a, b = self._industries(x)
 
         def regime(z):
             return jnp.where(z <= 1e-9, 0, jnp.where(z >= 1 - 1e-9, 2, 1))
@@ -248,9 +249,9 @@ class Krugman1980HME(Model):
             "n_b2": n_b2,
             "share_a1": n_a1 / (n_a1 + n_a2),
             "n_ratio_a": n_a1 / n_a2,
-            "net_exports_a1": net_exports(*firms["a"], self.La1, self.La2),
-            "net_exports_b1": net_exports(*firms["b"], self.Lb1, self.Lb2),
+            "net_exports_a1": jnp.exp(a["log_X12"]) - jnp.exp(a["log_X21"]),
+            "net_exports_b1": jnp.exp(b["log_X12"]) - jnp.exp(b["log_X21"]),
             "regime_a1": regime(s1),
             "regime_a2": regime(s2),
-            "delta": self.tau ** (1 - s),
+            "delta": self.tau ** (1 - self.sigma),
         }
