@@ -4,6 +4,8 @@ Two models:
 
 - `Krugman1980`: Section II, one differentiated industry, two countries, iceberg trade costs;
   the relative wage ω = w₁/w₂ solves the balance of payments (eq. 14).
+- `Krugman1980OutsideGood`: Section III.C's second special case, one IRS industry beside a
+  freely traded constant-returns good that equalises wages.
 - `Krugman1980HME`: Section III, two industries (the paper's α- and β-goods, here `a` and `b`)
   with arbitrary group sizes per country; wages endogenous, complete specialisation as a
   complementarity corner. Its mirror-image case (Section III.B) reproduces eq. (25).
@@ -19,9 +21,9 @@ import jax.numpy as jnp
 from jax.nn import logsumexp
 
 from ..core.model import Model, at_least, greater_than, param, positive
-from ..core.transforms import box_complementarity
+from ..core.transforms import box_complementarity, fischer_burmeister
 
-__all__ = ["Krugman1980", "Krugman1980HME"]
+__all__ = ["Krugman1980", "Krugman1980HME", "Krugman1980OutsideGood"]
 
 
 def _common_requirements(m):
@@ -254,4 +256,86 @@ class Krugman1980HME(Model):
             "regime_a1": regime(s1),
             "regime_a2": regime(s2),
             "delta": self.tau ** (1 - self.sigma),
+        }
+
+
+class Krugman1980OutsideGood(Model):
+    """Krugman (1980) Section III.C, second case: an IRS industry and a homogeneous good.
+
+    A constant-returns good, traded at no cost and produced in both countries, equalises wages
+    (w = w* = 1). Consumers spend `La1`, `La2` on the differentiated (IRS) industry; the rest of
+    each labour force `L1`, `L2` makes the homogeneous good. Firms enter until profits are zero
+    (eqs 22–24 without the mirror constraint), with "no firms in a country" as a
+    complementarity corner.
+
+    **Parameters:** `La1`, `La2` (> 0): spending on IRS goods; `L1`, `L2` (> 0): labour forces
+    (only for the check that the homogeneous good is made in both countries); `sigma` (> 1);
+    `tau` (≥ 1); `fixed_cost`, `marginal_cost` (> 0).
+
+    **Unknowns:** `z1`, `z2` ≥ 0: firm counts relative to N̄ = (La1 + La2)/(ασ), with
+    zero profit R_i ≤ ασ ⟂ n_i ≥ 0.
+
+    **Outcomes:** `n1`, `n2` (closed form n = (La1 − δLa2)/(ασ(1−δ)) in the interior);
+    `share1` = n1/(n1+n2); `net_exports1` of IRS goods (country 1's; the homogeneous good
+    balances it); `delta` = τ^{1−σ}; `outside_good_made1`, `outside_good_made2`: whether
+    ασ·n_i < L_i, i.e. the wage-equalising assumption holds.
+    """
+
+    La1: jnp.ndarray = param(0.6)
+    La2: jnp.ndarray = param(0.4)
+    L1: jnp.ndarray = param(1.0)
+    L2: jnp.ndarray = param(1.0)
+    sigma: jnp.ndarray = param(4.0)
+    tau: jnp.ndarray = param(1.25)
+    fixed_cost: jnp.ndarray = param(1.0)
+    marginal_cost: jnp.ndarray = param(1.0)
+
+    def requirements(self):
+        sizes = tuple(positive(n, getattr(self, n)) for n in ("La1", "La2", "L1", "L2"))
+        return sizes + _common_requirements(self)
+
+    def guess(self):
+        total = self.La1 + self.La2 + 0 * (self.sigma * self.tau)
+        return {"z1": self.La1 / total, "z2": self.La2 / total}
+
+    def _firms(self, x):
+        N = (self.La1 + self.La2) / (self.fixed_cost * self.sigma)
+        # Tiny floor keeps logs finite off the feasible set; the complementarity pins corners.
+        return N * jnp.clip(x["z1"], 1e-300, None), N * jnp.clip(x["z2"], 1e-300, None)
+
+    def _log_demand(self, n1, n2):
+        """log of each country's CES denominator, Σ_j n_j × (relative delivered price)^{1−σ}."""
+        log_delta = (1 - self.sigma) * jnp.log(self.tau)
+        ln1, ln2 = jnp.log(n1), jnp.log(n2)
+        log_G1 = logsumexp(jnp.stack([ln1, ln2 + log_delta]), axis=0)
+        log_G2 = logsumexp(jnp.stack([ln1 + log_delta, ln2]), axis=0)
+        return log_delta, log_G1, log_G2
+
+    def residuals(self, x):
+        n1, n2 = self._firms(x)
+        log_delta, log_G1, log_G2 = self._log_demand(n1, n2)
+        a1, a2 = jnp.log(self.La1), jnp.log(self.La2)
+        log_R1 = logsumexp(jnp.stack([a1 - log_G1, log_delta + a2 - log_G2]), axis=0)
+        log_R2 = logsumexp(jnp.stack([log_delta + a1 - log_G1, a2 - log_G2]), axis=0)
+        log_cost = jnp.log(self.fixed_cost * self.sigma)  # revenue at zero profit, w = 1
+        return {
+            "zero_profit1": fischer_burmeister(x["z1"], log_cost - log_R1),
+            "zero_profit2": fischer_burmeister(x["z2"], log_cost - log_R2),
+        }
+
+    def outcomes(self, x):
+        n1, n2 = self._firms(x)
+        n1, n2 = jnp.where(x["z1"] > 1e-200, n1, 0.0), jnp.where(x["z2"] > 1e-200, n2, 0.0)
+        delta = self.tau ** (1 - self.sigma)
+        exports = self.La2 * delta * n1 / (delta * n1 + n2)
+        imports = self.La1 * delta * n2 / (n1 + delta * n2)
+        labour = self.fixed_cost * self.sigma
+        return {
+            "n1": n1,
+            "n2": n2,
+            "share1": n1 / (n1 + n2),
+            "net_exports1": exports - imports,
+            "delta": delta,
+            "outside_good_made1": labour * n1 < self.L1,
+            "outside_good_made2": labour * n2 < self.L2,
         }

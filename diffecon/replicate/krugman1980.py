@@ -17,7 +17,7 @@ import numpy as np
 from .. import plot
 from ..core.solve import solve
 from ..core.sweep import sweep
-from ..models.krugman1980 import Krugman1980, Krugman1980HME
+from ..models.krugman1980 import Krugman1980, Krugman1980HME, Krugman1980OutsideGood
 from ._report import Report
 
 _DRAWS = 500
@@ -178,6 +178,16 @@ def _section_three(report: Report, rng) -> None:
     w = np.asarray(out["omega"])
     text, ok = _holds(np.concatenate([w[small] < 1, w[large] > 1]))
     report.add("Section III.C: a country smaller in both markets pays the lower wage", "ω < 1", text, ok=ok)
+    eq = solve(Krugman1980OutsideGood(0.6, 0.4, 1.0, 1.0, 4.0, 1.25))
+    report.add("K-E (outside good) n, La=.6, La*=.4, σ=4, g=.8 (spec §6)", 0.20245902, float(eq["n1"]), tol=1e-7)
+    report.add("K-E (outside good) n* (spec §6)", 0.04754098, float(eq["n2"]), tol=1e-6)
+    La = rng.uniform(0.1, 1, (2, n))
+    same = {"La1": La[0], "La2": La[1], "sigma": rng.uniform(1.5, 10, n), "tau": rng.uniform(1.01, 3, n)}
+    out = sweep(Krugman1980OutsideGood(L1=5.0, L2=5.0), same, of=["n1", "n2", "net_exports1"])
+    lam = La[0] / La[1]
+    more = np.asarray(out["n1"]) > lam * np.asarray(out["n2"])
+    text, ok = _holds((more & (np.asarray(out["net_exports1"]) > 0))[lam > 1])
+    report.add("(E1) the larger market has n/n* > La/La* and exports the IRS good", "n/n* > La/La*, B > 0", text, ok=ok)
     report.add("footnote 5: βx/α = θ/(1−θ) (= σ − 1)", "θ/(1−θ)", "σ − 1 (eq. 9)", ok=True,
                note="the OCR prints 'ix/a'; it means βx/α (spec §8.3)")
 

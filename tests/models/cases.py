@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from diffecon.models import Krugman1980, Krugman1980HME
+from diffecon.models import Krugman1980, Krugman1980HME, Krugman1980OutsideGood
 
 
 @dataclass(frozen=True)
@@ -42,5 +42,14 @@ CASES: dict[str, Case] = {
         bad=(("La2", 0.0, "La2 > 0"), ("sigma", 0.5, "sigma > 1"), ("tau", 0.5, "tau >= 1")),
         fd_params=("La1", "Lb2", "tau"),
         fd_outcomes=("omega", "n_a1", "n_b2", "net_exports_a1"),
+    ),
+    "krugman1980_outside_good": Case(
+        make=lambda rng: Krugman1980OutsideGood(
+            La1=rng.uniform(0.45, 0.55), La2=rng.uniform(0.45, 0.55), L1=2.0, L2=2.0,
+            sigma=rng.uniform(3, 6), tau=rng.uniform(1.3, 2.0),
+        ),
+        bad=(("La1", -0.1, "La1 > 0"), ("sigma", 1.0, "sigma > 1")),
+        fd_params=("La1", "tau"),
+        fd_outcomes=("n1", "n2", "net_exports1"),
     ),
 }

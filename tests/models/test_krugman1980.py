@@ -193,3 +193,30 @@ def test_arbitrary_countries_anchor_and_claims(rng):
     swapped = de.sweep(Krugman1980HME(), {**over, "La1": over["La2"], "La2": over["La1"],
                                            "Lb1": over["Lb2"], "Lb2": over["Lb1"]}, of="omega")
     np.testing.assert_allclose(swapped["omega"], 1 / out["omega"], rtol=1e-10)
+
+
+# ---------------------------------------------------------------- Section III.C, outside good
+
+
+def test_outside_good_case_matches_closed_form_with_corners(rng):
+    from diffecon.models import Krugman1980OutsideGood
+
+    eq = de.solve(Krugman1980OutsideGood(0.6, 0.4, 1.0, 1.0, 4.0, 1.25))
+    np.testing.assert_allclose([eq["n1"], eq["n2"]], [0.20245902, 0.04754098], atol=1e-8)  # spec §6
+    n = 400
+    p = {"La1": rng.uniform(0.1, 1, n), "La2": rng.uniform(0.1, 1, n),
+         "sigma": rng.uniform(1.5, 10, n), "tau": rng.uniform(1.01, 3, n)}
+    out = de.sweep(Krugman1980OutsideGood(L1=5.0, L2=5.0), p, of=["n1", "n2", "net_exports1"])
+    assert bool(out["converged"].all())
+    d, lam, s = p["tau"] ** (1 - p["sigma"]), p["La1"] / p["La2"], p["sigma"]
+    total = (p["La1"] + p["La2"]) / s
+    n1 = np.where(lam <= d, 0, np.where(lam >= 1 / d, total, (p["La1"] - d * p["La2"]) / (s * (1 - d))))
+    np.testing.assert_allclose(out["n1"], n1, atol=1e-10)
+    np.testing.assert_allclose(out["n1"] + out["n2"], total, rtol=1e-10)
+    interior = (lam > d) & (lam < 1 / d)
+    closed_B = d * s / (1 + d) * (out["n1"] - out["n2"])
+    np.testing.assert_allclose(np.asarray(out["net_exports1"])[interior], np.asarray(closed_B)[interior], atol=1e-10)
+    # (E1): the larger market has a more than proportional share of firms and exports the good
+    big = lam > 1
+    assert np.all((np.asarray(out["n1"]) > lam * np.asarray(out["n2"]))[big & interior])
+    assert np.all(np.asarray(out["net_exports1"])[big] > 0)
