@@ -53,3 +53,16 @@ CASES: dict[str, Case] = {
         fd_outcomes=("n1", "n2", "net_exports1"),
     ),
 }
+
+from diffecon.models import NiemKim2020  # noqa: E402
+
+CASES["niem_kim2020"] = Case(
+    # a box inside the covered-market region (b between the two price-kink bounds)
+    make=lambda rng: NiemKim2020(
+        size=rng.uniform(0.5, 20.0), a=rng.uniform(0.0, 0.3), b=rng.uniform(2.4, 3.0),
+        z=rng.uniform(1.5, 2.5),
+    ),
+    bad=(("size", 0.0, "size > 0"), ("a", 1.0, "a in [0, 1)"), ("b", 1.0, "b > 1"),
+         ("z", 1.0, "z > 1"), ("b", 1.5, "b > 2 - a")),
+    fd_params=("size", "a", "b", "z"),
+)
