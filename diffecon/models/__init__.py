@@ -4,6 +4,10 @@ from .krugman1980 import Krugman1980, Krugman1980HME, Krugman1980OutsideGood
 
 __all__ = ["Krugman1980", "Krugman1980HME", "Krugman1980OutsideGood"]
 
+from .ara2026 import Ara2026  # noqa: E402
+
+__all__ += ["Ara2026"]
+
 from .niem_kim2020 import NiemKim2020, niem_kim_trade  # noqa: E402
 
 __all__ += ["NiemKim2020", "niem_kim_trade"]

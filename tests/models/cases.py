@@ -66,3 +66,27 @@ CASES["niem_kim2020"] = Case(
          ("z", 1.0, "z > 1"), ("b", 1.5, "b > 2 - a")),
     fd_params=("size", "a", "b", "z"),
 )
+
+from diffecon.models import Ara2026  # noqa: E402
+
+
+def _ara2026_draw(rng):
+    # Mild asymmetry and cutoff orderings inside spec R4 (rejection until admissible)
+    while True:
+        s = rng.uniform(2.5, 6.0)
+        p = dict(L1=rng.uniform(0.8, 1.25), L2=1.0, sigma=s, k=s - 1 + rng.uniform(0.6, 3.0),
+                 tau_x=rng.uniform(1.1, 1.8), tau_m=rng.uniform(1.06, 2.0), f_d=rng.uniform(0.7, 1.3),
+                 f_x=rng.uniform(1.0, 2.0), f_dm=rng.uniform(1.0, 2.0), f_xm=rng.uniform(0.8, 2.0),
+                 f_e=rng.uniform(1.0, 4.0))
+        try:
+            return Ara2026(**p)
+        except ValueError:
+            continue
+
+
+CASES["ara2026"] = Case(
+    make=_ara2026_draw,
+    bad=(("sigma", 1.0, "sigma > 1"), ("k", 0.5, "k > sigma - 1"), ("tau_m", 0.9, "tau_m >= 1"),
+         ("f_e", 0.0, "f_e > 0"), ("L1", -1.0, "L1 > 0")),
+    fd_params=("L1", "tau_m", "f_x", "sigma"),
+)

@@ -1,0 +1,275 @@
+"""Ara (2026): spec anchors, the paper's analytic statics (6)-(8), (12), (21), (22) at random draws,
+finite differences, symmetry and homogeneity, polar-case nesting, regimes and bad input."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import diffecon as de
+from diffecon.models import Ara2026
+from diffecon.models import _ara2026_closed_forms as cf
+from diffecon.models.ara2026 import RegimeError, batch_elasticities, check_regime, reduced_form
+
+PARAMS = ("L1", "L2", "sigma", "k", "tau_x", "tau_m", "f_d", "f_x", "f_dm", "f_xm", "f_e", "phi_min")
+CUTOFFS = tuple(f"phi_{a}{i}" for i in (1, 2) for a in ("D", "DM", "X", "XM"))
+HATS = ("omega", "W", "R_X", "E_M", "RX_EM1", "RX_EM2", "alpha_X1", "alpha_M1") + CUTOFFS
+LEVELS = ("omega", "W", "alpha_X1", "alpha_X2", "alpha_M1", "alpha_M2", "theta1", "theta2", "W1", "W2",
+          "R1", "R2", "R_X", "E_M", "B1", "B2") + CUTOFFS
+POLAR_HATS = ("omega", "phi_D1", "phi_D2", "W")
+H = 1e-4  # central-difference step in ln L1 (spec §16: ~1e-9 agreement)
+
+
+def _draws(rng, n, trade="both"):
+    """Random admissible parameters (selection ordering R4 at symmetry holds)."""
+    out = {name: [] for name in PARAMS}
+    while len(out["sigma"]) < n:
+        s = rng.uniform(2.5, 6.0)
+        p = dict(L1=1.0, L2=rng.uniform(0.5, 2.0), sigma=s, k=s - 1 + rng.uniform(0.6, 3.0),
+                 tau_x=rng.uniform(1.1, 1.8), tau_m=rng.uniform(1.06, 2.0), f_d=rng.uniform(0.7, 1.3),
+                 f_x=rng.uniform(1.0, 2.0), f_dm=rng.uniform(1.0, 2.0), f_xm=rng.uniform(0.8, 2.0),
+                 f_e=rng.uniform(1.0, 4.0), phi_min=rng.uniform(0.5, 2.0))
+        try:
+            Ara2026(**p, trade=trade)
+        except ValueError:
+            continue
+        for name in PARAMS:
+            out[name].append(p[name])
+    return {name: np.asarray(v) for name, v in out.items()}
+
+
+def _spec_rows(n_random, draws, **changes):
+    """Append the paper's calibration (defaults) with `changes` (name -> list) to `draws`."""
+    n = len(next(iter(changes.values())))
+    base = Ara2026()
+    for name in PARAMS:
+        extra = np.asarray(changes.get(name, [float(getattr(base, name))] * n), dtype=float)
+        draws[name] = np.concatenate([draws[name][:n_random], extra])
+    return draws
+
+
+def _statics(eq):
+    """Outcome levels and exact elasticities w.r.t. L1 in one vector (one compile per option)."""
+    hats = batch_elasticities(eq, HATS if eq.model.trade == "both" else POLAR_HATS, ("L1",))[:, 0]
+    return jnp.concatenate([jnp.stack([eq[n] for n in LEVELS if n in eq.outcomes]), hats])
+
+
+def _run(base, draws, L, scale=None):
+    """Solve every draw at every column of relative sizes L = L1/L2 (L2 times `scale`):
+    levels and hats as dicts of arrays of shape (draw, column)."""
+    over = {n: np.repeat(draws[n][:, None], L.shape[1], 1) for n in PARAMS if n not in ("L1", "L2")}
+    over["L2"] = draws["L2"][:, None] * (np.ones(L.shape[1]) if scale is None else scale)
+    over["L1"] = L * over["L2"]
+    out = de.sweep(base, over, of=_statics)
+    names = [n for n in LEVELS if n in base.outcomes(base.guess())]
+    hats = HATS if base.trade == "both" else POLAR_HATS
+    vec = np.asarray(out["_statics"])
+    levels = {n: vec[..., i] for i, n in enumerate(names)}
+    dhat = {n: vec[..., len(names) + i] for i, n in enumerate(hats)}
+    return levels, dhat, np.asarray(out["converged"])
+
+
+@pytest.fixture(scope="module")
+def both(request):
+    rng = np.random.default_rng(20260)
+    # 16 random draws, then P_A, P_B and P_A with τ_M = 5 (rows 16, 17, 18)
+    draws = _spec_rows(16, _draws(rng, 16), tau_m=[1.5, 1.1, 5.0])
+    L = np.concatenate([np.exp(rng.uniform(-0.35, 0.35, 16)), [1.3, 1.3, 1.3]])
+    # columns: asymmetric L, its FD neighbours, symmetric, swapped countries, scaled level
+    cols = np.stack([L, L * np.exp(H), L * np.exp(-H), np.ones(19), 1 / L, L], axis=1)
+    scale = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 3.0])
+    levels, hats, conv = _run(Ara2026(), draws, cols, scale)
+    return draws, L, levels, hats, conv
+
+
+def _col(d, j):
+    return {k: v[:, j] for k, v in d.items()}
+
+
+def test_spec_anchor_values_at_PA_and_PB():
+    ref = {  # spec §13, independent numpy/scipy solver
+        1.5: dict(alpha_X1=4.4815142, alpha_M1=8.8938871, theta1=1.8049551, phi_D1=0.9589935,
+                  phi_DM1=1.6092231, phi_X1=1.3946600, phi_XM1=1.9872112, B1=1.1338433, W1=0.4530960,
+                  P1=2.2070376, R_D1=0.8175687, R_X1=0.1824313, E_D1=0.6741956, E_M1=0.0758044,
+                  M_E1=0.06, M_D1=0.0739730, M_DM1=0.0055599, M_X1=0.0113713, M_XM1=0.0019361),
+        1.1: dict(alpha_X1=4.1182000, alpha_M1=1.8862478, theta1=0.5639185, phi_D1=1.0221334,
+                  phi_DM1=1.2577942, phi_X1=1.4864841, phi_XM1=1.5532357, B1=0.9364343, W1=0.4829278,
+                  P1=2.0707031, R_D1=0.8046188, R_X1=0.1953812, E_D1=0.4901471, E_M1=0.2598529,
+                  M_E1=0.06, M_D1=0.0537791, M_DM1=0.0190591, M_X1=0.0082670, M_XM1=0.0066369),
+    }
+    for tau_m, values in ref.items():
+        eq = de.solve(Ara2026(tau_m=tau_m))
+        for name, value in values.items():
+            assert abs(float(eq[name]) - value) < 6e-8, (tau_m, name)
+        assert abs(float(eq["omega"]) - 1) < 1e-12 and abs(float(eq["R_X"]) - 1) < 1e-12
+    # the paper's printed R_Xi/E_Mi (eq. 9): 2.4 and 0.75
+    assert round(float(de.solve(Ara2026())["RX_EM1"]), 1) == 2.4
+    assert round(float(de.solve(Ara2026(tau_m=1.1))["RX_EM2"]), 2) == 0.75
+
+
+def test_public_elasticity_matches_spec_reference_statics():
+    e = de.elasticity(Ara2026(), ["omega", "W", "phi_DM1", "phi_D1", "phi_XM1", "phi_X1", "R_X", "E_M",
+                                  "RX_EM1", "alpha_X1", "alpha_M1"], "L1")
+    ref = dict(omega=0.0426769, W=0.3142277, phi_DM1=-0.0522297, phi_D1=-0.0095528, phi_XM1=0.0237784,
+               phi_X1=0.0664553, R_X=0.680915, E_M=1.638696, RX_EM1=-0.478890, alpha_X1=0.373181,
+               alpha_M1=-0.193329)
+    for name, value in ref.items():
+        assert abs(float(e[name]["L1"]) - value) < 2e-6, name
+
+
+def test_eq8_and_zcp_algebra_hold_at_random_asymmetric_points(both):
+    draws, _, levels, hats, conv = both
+    lv, hv = _col(levels, 0), _col(hats, 0)
+    ok = conv[:, 0]
+    assert ok.sum() >= 12
+    per_omega = cf.eq8_cutoffs_per_omega(lv, draws)
+    for i in (1, 2):  # eq. (8): L moves φ_D only through ω (the ZCP + FE block is free of L)
+        np.testing.assert_allclose(hv[f"phi_D{i}"][ok], (per_omega[f"phi_D{i}"] * hv["omega"])[ok], atol=1e-9)
+    assert np.all(per_omega["Xi"][ok] > 0)
+    np.testing.assert_allclose(  # Ξ = θ₁θ₂(α_X1 α_X2 − 1), spec C2
+        per_omega["Xi"][ok], (lv["theta1"] * lv["theta2"] * (lv["alpha_X1"] * lv["alpha_X2"] - 1))[ok], rtol=1e-9)
+    other = cf.c1_cutoff_hats(hv["omega"], hv["phi_D1"], hv["phi_D2"], draws)
+    for name, value in other.items():
+        np.testing.assert_allclose(hv[name][ok], value[ok], atol=1e-9, err_msg=name)
+    # welfare at any point: Ŵ = L̂/(σ−1) + φ̂_D1 − φ̂_D2 (eq. 5)
+    np.testing.assert_allclose(hv["W"][ok], (1 / (draws["sigma"] - 1) + hv["phi_D1"] - hv["phi_D2"])[ok], atol=1e-9)
+
+
+def test_eqs_12_21_22_and_props_2_3_at_random_symmetric_points(both):
+    draws, _, levels, hats, conv = both
+    lv, hv = _col(levels, 3), _col(hats, 3)
+    ok = conv[:, 3]
+    assert ok.sum() >= 14
+    sym = cf.symmetric_statics(lv, draws)
+    for name in ("omega", "phi_D1", "phi_D2", "W", "R_X", "E_M", "RX_EM1", "alpha_X1", "alpha_M1"):
+        np.testing.assert_allclose(hv[name][ok], sym[name][ok], atol=1e-8, err_msg=name)
+    # the sign of ω̂ follows Assumption 1 (R_X/E_M > 1), and Ŵ ≤ 1/(σ−1) (spec C5, C11)
+    a1 = (lv["theta1"] / cf.rho_of(draws) > 1)[ok]
+    assert np.all((hv["omega"][ok] > 0) == a1)
+    assert np.all(hv["W"][ok] <= 1 / (draws["sigma"][ok] - 1) + 1e-12)
+    # symmetry: every elasticity antisymmetric across countries
+    for a in ("D", "DM", "X", "XM"):
+        np.testing.assert_allclose(hv[f"phi_{a}1"][ok], -hv[f"phi_{a}2"][ok], atol=1e-10)
+    np.testing.assert_allclose(hv["RX_EM1"][ok], -hv["RX_EM2"][ok], atol=1e-10)
+
+
+def test_exact_derivatives_match_central_differences(both):
+    _, _, levels, hats, conv = both
+    ok = conv[:, 0] & conv[:, 1] & conv[:, 2]
+    for name in ("omega", "W", "R_X", "E_M") + CUTOFFS:
+        fd = (np.log(levels[name][:, 1]) - np.log(levels[name][:, 2])) / (2 * H)
+        np.testing.assert_allclose(hats[name][ok, 0], fd[ok], atol=5e-8, err_msg=name)
+
+
+def test_swapping_countries_and_scaling_sizes(both):
+    _, _, levels, _, conv = both
+    ok = conv[:, 0] & conv[:, 4] & conv[:, 5]
+    base, swap, scaled = _col(levels, 0), _col(levels, 4), _col(levels, 5)
+    np.testing.assert_allclose(swap["omega"][ok], 1 / base["omega"][ok], rtol=1e-10)
+    for a in ("D", "DM", "X", "XM"):
+        np.testing.assert_allclose(swap[f"phi_{a}1"][ok], base[f"phi_{a}2"][ok], rtol=1e-10)
+    np.testing.assert_allclose(swap["theta1"][ok], base["theta2"][ok], rtol=1e-10)
+    np.testing.assert_allclose(swap["W1"][ok] / swap["W2"][ok], base["W2"][ok] / base["W1"][ok], rtol=1e-10)
+    # homogeneity: scaling (L1, L2) by 3 leaves ratios and cutoffs and scales revenues (spec C13)
+    for name in ("omega", "R_X", "E_M", "alpha_M1", "theta2") + CUTOFFS:
+        np.testing.assert_allclose(scaled[name][ok], base[name][ok], rtol=1e-10, err_msg=name)
+    np.testing.assert_allclose(scaled["R1"][ok], 3 * base["R1"][ok], rtol=1e-10)
+    assert ok.sum() >= 12
+
+
+def test_homogeneity_in_sizes():
+    eq1 = de.solve(Ara2026(L1=1.3, L2=1.0))
+    eq2 = de.solve(Ara2026(L1=2.6, L2=2.0))
+    for name in ("omega", "W", "R_X", "E_M", "RX_EM1", "alpha_M2") + CUTOFFS:
+        assert abs(float(eq2[name]) / float(eq1[name]) - 1) < 1e-10, name
+    for name in ("R1", "R2", "M_E1", "M_DM2"):
+        assert abs(float(eq2[name]) / float(eq1[name]) - 2) < 1e-10, name
+    # reduced form: the L-locus through the solved ω returns L (spec §7.4), and both curves meet
+    red = reduced_form(Ara2026(L1=1.3), np.asarray(eq1["omega"]))
+    assert abs(float(red["L_locus"]) - 1.3) < 1e-9
+    assert abs(float(red["Phi"]) - float(eq1["R_X"])) < 1e-9 and abs(float(red["Psi"]) - float(eq1["R_X"])) < 1e-9
+
+
+@pytest.mark.parametrize("trade", ["final_only", "inputs_only"])
+def test_polar_cases_match_eqs_6_and_7(trade):
+    rng = np.random.default_rng(7 if trade == "final_only" else 8)
+    # 10 random draws, then the spec's polar reference points (rows 10, 11)
+    draws = _spec_rows(10, _draws(rng, 10, trade), tau_m=[1.5, 1.1])
+    L = np.concatenate([np.exp(rng.uniform(-0.4, 0.4, 10)), [1.3, 1.3]])
+    levels, hats, conv = _run(Ara2026(trade=trade), draws, np.stack([L, np.ones(12)], axis=1))
+    formula = cf.eq6_final_only if trade == "final_only" else cf.eq7_inputs_only
+    for j in (0, 1):
+        ok = conv[:, j]
+        assert ok.sum() >= 8
+        ref = formula(_col(levels, j), draws)
+        for name in ("omega", "phi_D1", "phi_D2"):
+            np.testing.assert_allclose(hats[name][ok, j], ref[name][ok], atol=1e-9, err_msg=(trade, name))
+        removed = ("phi_DM1", "phi_XM2") if trade == "final_only" else ("phi_X1", "phi_XM2")
+        assert all(np.all(np.isinf(levels[n][ok, j])) for n in removed)
+    closed = (cf.final_only_symmetric if trade == "final_only" else cf.inputs_only_symmetric)(draws)
+    np.testing.assert_allclose(hats["omega"][conv[:, 1], 1], closed["omega"][conv[:, 1]], atol=1e-9)
+    # signs of the polar statics (paper §3.1): ω̂ > 0 with final goods only, < 0 with inputs only
+    assert np.all((hats["omega"][conv[:, 0], 0] > 0) == (trade == "final_only"))
+    assert np.all(hats["phi_D1"][conv[:, 0], 0] < 0) and np.all(hats["phi_D2"][conv[:, 0], 0] > 0)
+    # spec §9 reference values at the paper's calibration (symmetric column)
+    ref = {"final_only": {10: dict(omega=0.062540, phi_D1=-0.022867), 11: dict(omega=0.062540)},
+           "inputs_only": {10: dict(omega=-0.099523, phi_D1=-0.009475),
+                           11: dict(omega=-0.130144, phi_D1=-0.043158)}}[trade]
+    for row, values in ref.items():
+        for name, value in values.items():
+            assert abs(hats[name][row, 1] - value) < 1e-6, (trade, row, name)
+
+
+def test_polar_cases_nest(both):
+    # as τ_M grows the general model tends to the final-goods-only case (spec §9)
+    _, _, _, hats, conv = both
+    assert conv[18, 3] and abs(hats["omega"][18, 3] - 0.062493) < 1e-6
+    final = Ara2026(trade="final_only")
+    outcomes = final.outcomes(final.guess())
+    assert np.isinf(float(outcomes["phi_DM1"])) and float(outcomes["E_M1"]) == 0.0
+    assert "E_M" not in outcomes and bool(outcomes["assumption1"])
+    inputs = Ara2026(trade="inputs_only")
+    outcomes = inputs.outcomes(inputs.guess())
+    assert np.isinf(float(outcomes["phi_XM2"])) and float(outcomes["R_X1"]) == 0.0
+    assert "R_X" not in outcomes and not bool(outcomes["assumption1"])
+
+
+def test_exact_pareto_option_and_support_flag():
+    formal = de.solve(Ara2026())
+    assert not bool(formal["pareto_support"]) and bool(formal["valid"])  # spec R5: φ_D = 0.959 < 1
+    draws = _spec_rows(0, {n: np.zeros(0) for n in PARAMS}, tau_m=[1.5, 1.1])
+    levels, hats, conv = _run(Ara2026(pareto="exact"), draws, np.ones((2, 2)), np.array([1.0, 1.7]))
+    assert conv.all()
+    ref = dict(phi_D1=0.957797, alpha_X1=4.146480, alpha_M1=8.289166)
+    for name, value in ref.items():
+        assert abs(levels[name][0, 0] - value) < 1e-6, name
+    assert abs(levels["theta1"][0, 0] / 0.75 - 2.406607) < 1e-6
+    assert abs(hats["omega"][0, 0] - 0.043985) < 1e-6 and abs(hats["W"][0, 0] - 0.311545) < 1e-6
+    # both variants agree where every cutoff lies on the support (P_B, spec §13 values)
+    assert abs(levels["phi_D1"][1, 0] - 1.0221334) < 1e-7 and abs(hats["omega"][1, 1] + 0.0362613) < 1e-7
+
+
+def test_corner_and_regime_reporting():
+    with pytest.raises(de.SolveError, match="did not converge"):
+        de.solve(Ara2026(L1=9.0))  # beyond the interior range (0.12351, 8.09649) at P_A
+    eq = de.solve(Ara2026(L1=8.0))
+    assert bool(eq["interior"]) and bool(eq["selection_ordering"])
+    check_regime(eq)
+    with pytest.raises(RegimeError, match="phi_min"):
+        check_regime(de.solve(Ara2026()), checks=("pareto_support",))
+
+
+@pytest.mark.parametrize(
+    "field, value, text",
+    [("sigma", 1.0, "sigma > 1"), ("k", 2.5, "k > sigma - 1"), ("tau_m", 0.9, "tau_m >= 1"),
+     ("f_e", 0.0, "f_e > 0"), ("L2", -1.0, "L2 > 0"), ("tau_m", 1.02, "selection ordering")],
+)
+def test_bad_input_raises_clear_errors(field, value, text):
+    with pytest.raises(ValueError, match=text.replace("^", r"\^")):
+        Ara2026(**{field: value})
+
+
+def test_bad_option_raises():
+    with pytest.raises(ValueError, match="trade='none'"):
+        Ara2026(trade="none")
+    with pytest.raises(ValueError, match="pareto"):
+        Ara2026(pareto="lognormal")
