@@ -1,88 +1,163 @@
-"""`sweep`: solve a model at many parameter values in one compiled, batched call."""
+"""`sweep`: solve a model at many parameter values in one compiled, batched call.
+
+The batch is solved in memory-bounded pieces: a *chunk* of points is vmapped at a time
+(`lax.map`), a *block* of chunks is one compiled call, and batches larger than a block are
+streamed through the same compiled function block by block, the results collected on the host.
+The batch axis can be sharded over devices (`devices=`), across hosts with `jax.distributed`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from ._tree import check_field_names, replace_fields
+from . import _sharding
+from ._sweep_plan import (
+    batch_points, bytes_per_solve, check_chunk, memory_budget, plan, resolve_devices, unit_shape,
+)
+from ._tree import check_field_names
 from .model import Model
-from .solve import solve_impl
-from .statics import Of, outcome_selector
+from .solve import Equilibrium, solve_impl
+from .statics import Of, OutcomeSelector, outcome_selector
 
-__all__ = ["sweep"]
+__all__ = ["sweep", "SweepResult"]
 
-# Elements per vmapped chunk when the caller does not choose: large enough to amortise the
-# per-chunk loop overhead, small enough that a 10^7-point sweep does not hold every
-# intermediate (Jacobians, LU factors) in memory at once.
-_DEFAULT_CHUNK = 65536
+# Default solver tolerances per precision. float32 carries ~7 digits, so its residual test is
+# 1e-4 (unit-free, i.e. a 0.01% relative error in an equation) instead of float64's 1e-8.
+_TOLERANCES = {
+    "float64": dict(rtol=1e-10, atol=1e-10, tol=1e-8),
+    "float32": dict(rtol=1e-6, atol=1e-6, tol=1e-4),
+}
 
 
-def _batch_inputs(model: Model, over: Mapping[str, Any], grid: bool):
-    names = check_field_names(model, tuple(over), "over")
-    values = {n: jnp.asarray(over[n], dtype=jnp.float64) for n in names}
-    param_shapes = {n: jnp.shape(getattr(model, n)) for n in names}
-    for n in names:
-        ps = param_shapes[n]
-        if values[n].ndim < len(ps) or values[n].shape[values[n].ndim - len(ps):] != ps:
-            raise ValueError(
-                f"over[{n!r}] has shape {values[n].shape}; parameter {n} has shape {ps}, so its "
-                f"values need shape (batch..., {', '.join(map(str, ps))})."
-            )
-    if grid:
-        for n in names:
-            if values[n].ndim != 1 + len(param_shapes[n]):
-                raise ValueError(f"grid=True needs a 1-D list of values for {n!r}.")
-        axes = [values[n].shape[0] for n in names]
-        batch_shape = tuple(axes)
-        mesh = np.meshgrid(*[np.arange(a) for a in axes], indexing="ij")
-        flat = {n: values[n][jnp.asarray(m.ravel())] for n, m in zip(names, mesh)}
-    else:
-        shapes = [values[n].shape[: values[n].ndim - len(param_shapes[n])] for n in names]
+class SweepResult(dict):
+    """The outcome arrays of `sweep` (a dict), with how they were computed as attributes.
+
+    **Attributes:** `dtype` ("float64" or "float32": the precision every float array was
+    computed in), `chunk` (points, or paths with warm starts, vmapped at once per device),
+    `blocks` (compiled calls made), `devices` (devices the batch was sharded over),
+    `warm_start`, and `tol` (the residual tolerance behind `converged`).
+    """
+
+    def __init__(self, arrays: Mapping[str, Any], **info: Any):
+        super().__init__(arrays)
+        self.info = dict(info)
+
+    def __getattr__(self, name: str) -> Any:
         try:
-            batch_shape = tuple(np.broadcast_shapes(*shapes))
-        except ValueError:
-            raise ValueError(
-                "the arrays in `over` have batch shapes "
-                + ", ".join(f"{n}: {s}" for n, s in zip(names, shapes))
-                + " that do not broadcast together (pass grid=True for a Cartesian product)."
-            ) from None
-        flat = {
-            n: jnp.broadcast_to(values[n], batch_shape + param_shapes[n]).reshape(
-                (-1,) + param_shapes[n]
-            )
-            for n in names
-        }
-    return flat, batch_shape
+            return self.__dict__["info"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self) -> str:
+        return f"SweepResult({dict.__repr__(self)}, {self.info})"
 
 
-def _resolve_devices(devices: Any) -> Sequence[jax.Device] | None:
-    if devices is None:
-        return None
-    if devices == "all":
-        return jax.devices()
-    if isinstance(devices, int):
-        return jax.devices()[:devices]
-    return list(devices)
+jax.tree_util.register_pytree_with_keys(
+    SweepResult,
+    lambda r: (tuple((jax.tree_util.DictKey(k), r[k]) for k in sorted(r)), (tuple(sorted(r)), tuple(r.info.items()))),
+    lambda aux, leaves: SweepResult(dict(zip(aux[0], leaves)), **dict(aux[1])),
+)
+
+
+@dataclass(frozen=True)
+class _Config:
+    """Everything static about a sweep's compiled function (hashed by `filter_jit`)."""
+
+    select: OutcomeSelector
+    wrt: tuple[str, ...]
+    chunk: int
+    warm_start: bool
+    mesh: Any
+    max_steps: int
+    rtol: float
+    atol: float
+    tol: float
+
+
+def _with_fields(model: Model, values: Mapping[str, Any]) -> Model:
+    # Unlike `_tree.replace_fields` this keeps the values' dtype, so float32 sweeps stay float32.
+    if not values:
+        return model
+    names = tuple(values)
+    return eqx.tree_at(lambda m: tuple(getattr(m, n) for n in names), model, tuple(values[n] for n in names))
+
+
+def _solve_point(model: Model, x_start: Any, params: Mapping[str, Any], config: _Config):
+    """One equilibrium: (selected outcomes + derivatives + flags, the unknowns found)."""
+    model = _with_fields(model, params)
+
+    def solved(theta):
+        eq = solve_impl(_with_fields(model, theta), x_start, None, config.max_steps,
+                        config.rtol, config.atol, config.tol)
+        values = config.select(eq)
+        floats = {k: v for k, v in values.items() if jnp.issubdtype(v.dtype, jnp.inexact)}
+        return floats, (values, eq)
+
+    if config.wrt:
+        jac, (values, eq) = jax.jacfwd(solved, has_aux=True)({n: getattr(model, n) for n in config.wrt})
+        derivatives = {f"d{k}/d{n}": jac[k][n] for k in jac for n in config.wrt}
+    else:
+        _, (values, eq) = solved({})
+        derivatives = {}
+    out = {**values, **derivatives, "converged": eq.converged,
+           "residual_norm": eq.residual_norm, "steps": eq.steps}
+    return out, eq.x
+
+
+def _solve_units(model: Model, x0: Any, points: dict, config: _Config) -> dict:
+    """Solve a stack of units, `config.chunk` at a time: points, or paths (warm starts)."""
+    if not config.warm_start:
+        return jax.lax.map(lambda p: _solve_point(model, x0, p, config)[0], points,
+                           batch_size=config.chunk)
+
+    def path(params):
+        def step(x_prev, p):
+            out, x = _solve_point(model, x_prev, p, config)
+            # A failed point does not poison the rest of the path: keep the last good start.
+            x_next = jax.tree_util.tree_map(lambda a, b: jnp.where(out["converged"], a, b), x, x_prev)
+            return x_next, out
+
+        return jax.lax.scan(step, x0, params)[1]
+
+    return jax.lax.map(path, points, batch_size=config.chunk)
 
 
 @eqx.filter_jit
-def _sweep_impl(model, flat, select, x0, chunk, max_steps, rtol, atol, tol):
-    def one(p):
-        eq = solve_impl(replace_fields(model, p), x0, None, max_steps, rtol, atol, tol)
-        out = dict(select(eq))
-        out["converged"] = eq.converged
-        out["residual_norm"] = eq.residual_norm
-        out["steps"] = eq.steps
-        return out
+def _solve_block(model: Model, x0: Any, points: dict, config: _Config) -> dict:
+    dynamic, static = eqx.partition((model, x0), eqx.is_array)
 
-    return jax.lax.map(one, flat, batch_size=chunk)
+    def local(dynamic, points):
+        m, x = eqx.combine(dynamic, static)
+        return _solve_units(m, x, points, config)
+
+    return _sharding.shard_batch(local, config.mesh)(dynamic, points)
+
+
+def _precision(dtype: Any) -> str:
+    name = getattr(np.dtype(dtype), "name", None) if dtype is not None else "float64"
+    if name not in _TOLERANCES:
+        raise ValueError(f"dtype={dtype!r}: sweep computes in 'float64' (default) or 'float32'.")
+    return name
+
+
+def _cast(tree: Any, dtype: str) -> Any:
+    return jax.tree_util.tree_map(
+        lambda v: jnp.asarray(v, dtype) if eqx.is_inexact_array(v) or isinstance(v, float) else v, tree
+    )
+
+
+def _output_sizes(model: Model, x0: Any, select: OutcomeSelector) -> int:
+    eq = Equilibrium(model, x0, model.outcomes(x0), jnp.asarray(True), jnp.asarray(0.0), jnp.asarray(0))
+    shapes = jax.eval_shape(select, eq)
+    return sum(int(np.prod(s.shape)) for s in jax.tree_util.tree_leaves(shapes)) + 3
 
 
 def sweep(
@@ -95,11 +170,15 @@ def sweep(
     devices: Any = None,
     x0: Any = None,
     max_steps: int = 100,
-    rtol: float = 1e-10,
-    atol: float = 1e-10,
-    tol: float = 1e-8,
-) -> dict[str, jax.Array]:
-    """Solve `model` at many parameter values at once (vmap in memory-bounded chunks).
+    rtol: float | None = None,
+    atol: float | None = None,
+    tol: float | None = None,
+    wrt: str | Sequence[str] | None = None,
+    warm_start: bool = False,
+    dtype: Any = "float64",
+    memory: int | None = None,
+) -> SweepResult:
+    """Solve `model` at many parameter values at once: vmapped, memory-bounded, sharded.
 
     **Arguments:**
     - `model`: the base model; parameters not in `over` keep its values;
@@ -107,35 +186,93 @@ def sweep(
       broadcast together, or with `grid=True` each is a 1-D list and the Cartesian product is
       solved (output shape `(len_1, len_2, ...)`);
     - `of`: outcome name(s) or a callable `Equilibrium -> Array` (default: every float outcome);
-    - `chunk`: elements solved per vmapped chunk (default: all, up to 65,536);
-    - `devices`: `None` (default device), `"all"`, a count, or a list of devices to shard the
-      batch over;
-    - `x0`, `max_steps`, `rtol`, `atol`, `tol`: as for `solve`.
+    - `chunk`: points vmapped at once on each device (paths with `warm_start`); default: as
+      many as fit in half of `memory` by an estimate from the model's sizes (unknowns,
+      residual temporaries, outcomes);
+    - `devices`: `None` (the default device), `"all"` (every device of every process), a
+      count, or a list of devices; the batch axis is split over them (`shard_map`);
+    - `x0`, `max_steps`: as for `solve` (`x0` starts every point, or every path);
+    - `rtol`, `atol`, `tol`: as for `solve`; default 1e-10, 1e-10, 1e-8 in float64 and
+      1e-6, 1e-6, 1e-4 in float32;
+    - `wrt`: parameter name(s); adds the exact derivative of every float outcome `k` with respect
+      to each `n`, under the key `"dk/dn"` (e.g. `"domega/dL1"`, shape
+      `batch + outcome_shape + parameter_shape`), by the implicit function theorem;
+    - `warm_start`: solve along the last batch axis as a path, each solution starting the next
+      point (`lax.scan`), with the other axes solved in parallel. Use it for continuation: when
+      the default guess is poor far from the baseline (extreme trade costs, near corners), order
+      the path from easy to hard. It is sequential along the path, so it is slower for
+      well-behaved models where every point converges from the guess;
+    - `dtype`: `"float64"` (default) or `"float32"`: opt-in throughput mode; everything is
+      computed in float32 and the result says so (`result.dtype`, the arrays' dtype). Expect
+      relative errors of about 1e-6 in outcomes and 1e-3 in derivatives (measured in the tests
+      and the benchmark);
+    - `memory`: bytes the sweep may use per device (default: a quarter of an accelerator's
+      memory, or an eighth of the RAM up to 2 GiB on a CPU). Batches whose inputs and outputs
+      exceed half of it are solved block by block and returned as host (NumPy) arrays.
 
-    **Returns:** a dict of outcome arrays of shape `batch_shape + outcome_shape`, plus
-    `converged` (per element; never raises), `residual_norm` and `steps`.
+    **Returns:** a `SweepResult` (a dict) of outcome arrays of shape `batch_shape +
+    outcome_shape`, plus `converged` (per element; never raises), `residual_norm`, `steps`, and
+    the derivatives asked for with `wrt`.
     """
     if not isinstance(model, Model):
         raise TypeError(f"sweep expects a diffecon Model, got {type(model).__name__}.")
-    flat, batch_shape = _batch_inputs(model, over, grid)
-    size = int(np.prod(batch_shape, dtype=np.int64))
+    precision = _precision(dtype)
+    tolerances = {**_TOLERANCES[precision],
+                  **{k: v for k, v in dict(rtol=rtol, atol=atol, tol=tol).items() if v is not None}}
+    wrt = () if wrt is None else check_field_names(model, wrt, "wrt")
+    chunk = check_chunk(chunk)
+    points = batch_points(model, over, grid)
+    devs = resolve_devices(devices)
+    if points.traced and (devs or precision != "float64"):
+        raise ValueError("sweep inside jit/grad/vmap supports neither devices= nor dtype='float32'.")
     x0 = model.guess() if x0 is None else x0
     if of is None:
         sample = model.outcomes(x0)
         of = tuple(k for k, v in sample.items() if jnp.issubdtype(jnp.asarray(v).dtype, jnp.inexact))
     select = outcome_selector(of)
-    chunk = min(size, _DEFAULT_CHUNK) if chunk is None else int(chunk)
-    if chunk < 1:
-        raise ValueError(f"chunk={chunk} must be a positive integer.")
 
-    devs = _resolve_devices(devices)
-    multiple = chunk * (len(devs) if devs else 1)
-    padded = -(-size // multiple) * multiple
-    if padded != size:  # pad with copies of the first point; dropped below
-        flat = {n: jnp.concatenate([v, jnp.repeat(v[:1], padded - size, axis=0)]) for n, v in flat.items()}
-    if devs and len(devs) > 1:
-        sharding = NamedSharding(Mesh(np.asarray(devs), ("batch",)), PartitionSpec("batch"))
-        flat = jax.device_put(flat, sharding)
-        chunk = chunk * len(devs)
-    out = _sweep_impl(model, flat, select, x0, chunk, max_steps, rtol, atol, tol)
-    return {k: v[:size].reshape(batch_shape + v.shape[1:]) for k, v in out.items()}
+    units_shape, path_len = unit_shape(points, warm_start)
+    n_units = int(np.prod(units_shape, dtype=np.int64))
+    n_devices = len(devs) if devs else 1
+    itemsize = np.dtype(precision).itemsize
+    n_in = sum(int(np.prod(s)) for s in points.param_shapes.values())
+    n_out = _output_sizes(model, x0, select) * (1 + sum(int(np.prod(np.shape(getattr(model, n)))) for n in wrt))
+    solve_bytes = bytes_per_solve(model, x0, n_out, n_in, len(wrt), itemsize)
+    budget = memory_budget(devs[0] if devs else jax.devices()[0]) if memory is None else int(memory)
+    cut = plan(max(n_units, 1), n_devices, solve_bytes, (n_in + n_out) * itemsize * path_len,
+               budget, chunk)
+    if points.traced and cut.n_blocks > 1:
+        cut = type(cut)(cut.chunk, -(-n_units // cut.chunk) * cut.chunk, 1)
+    mesh = _sharding.batch_mesh(devs)
+    config = _Config(select, wrt, cut.chunk, warm_start, mesh, max_steps, **tolerances)
+
+    precision_scope = jax.enable_x64(False) if precision == "float32" else contextlib.nullcontext()
+    with precision_scope:
+        model_c, x0_c = _cast((model, x0), precision)
+        pieces = []
+        for b in range(cut.n_blocks):
+            units = np.arange(b * cut.block, (b + 1) * cut.block)
+            units = np.where(units < n_units, units, 0)  # pad the last block with unit 0
+            idx = (units[:, None] * path_len + np.arange(path_len)).ravel()
+            block = points.gather(idx, precision)
+            if warm_start:
+                block = {n: v.reshape((cut.block, path_len) + v.shape[1:]) for n, v in block.items()}
+            out = _solve_block(model_c, x0_c, _sharding.put_batch(block, mesh), config)
+            out = _sharding.fetch_batch(out, mesh)
+            if cut.n_blocks > 1:
+                out = jax.device_get(out)
+            pieces.append(out)
+    if len(pieces) == 1:
+        merged = pieces[0]
+    else:
+        merged = {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
+    size = points.size
+    result = {}
+    for k, v in merged.items():
+        per_point = v.shape[2:] if warm_start else v.shape[1:]
+        flat = v.reshape((-1,) + per_point)[: n_units * path_len]
+        result[k] = flat[:size].reshape(points.batch_shape + per_point)
+    return SweepResult(
+        result, dtype=precision, chunk=cut.chunk, blocks=cut.n_blocks, devices=n_devices,
+        warm_start=warm_start, tol=tolerances["tol"],
+    )
