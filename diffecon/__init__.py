@@ -9,6 +9,7 @@ import jax as _jax
 _jax.config.update("jax_enable_x64", True)
 
 from . import core, models  # noqa: E402
+from . import calibrate  # noqa: E402  (a callable package: diffecon.calibrate(model, ...))
 from .core import (  # noqa: E402
     Equilibrium,
     Model,
@@ -34,4 +35,5 @@ def __getattr__(name):
 __all__ = [
     "solve", "Equilibrium", "SolveError", "Model", "jacobian", "elasticity", "sweep",
     "core", "models", "replicate", "__version__",
+    "calibrate",
 ]

@@ -1,0 +1,563 @@
+"""`calibrate`: fit free parameters of any model to target moments through its equilibrium."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import optimistix as optx
+
+from ..core._tree import check_field_names, flat_with_names, replace_fields
+from ..core.model import Model, check_requirements
+from ..core.solve import SolveError, solve_impl
+from ._domains import check_inside, free_bounds, from_unconstrained, to_unconstrained
+from ._identification import Identification, delta_covariance, identification
+from ._progress import ProgressBar
+
+__all__ = ["calibrate", "Calibration"]
+
+# Weighted residual given at a trial point whose equilibrium solve failed: large, finite and
+# flat, so a Levenberg–Marquardt step into it is rejected and a gradient step gets no pull.
+_FAILED_SOLVE_RESIDUAL = 1e6
+_DEFAULT_STEPS = {"least_squares": 200, "optax": 1000}
+
+
+# ----------------------------------------------------------------------------- moments
+
+
+class _OutcomeMoments(eqx.Module):
+    """Moments = named equilibrium outcomes (solved from `model.guess()` each time)."""
+
+    keys: tuple[str, ...] = eqx.field(static=True)
+
+    def __call__(self, model: Model):
+        eq = solve_impl(model, model.guess(), None, 100, 1e-10, 1e-10, 1e-8)
+        return {k: eq.outcomes[k] for k in self.keys}, eq.converged
+
+
+class _UserMoments(eqx.Module):
+    """Moments = a user function `model -> PyTree of arrays`."""
+
+    fn: Callable[[Model], Any] = eqx.field(static=True)
+
+    def __call__(self, model: Model):
+        return self.fn(model), jnp.array(True)
+
+
+def _flat(tree: Any) -> jax.Array:
+    leaves = [jnp.ravel(jnp.asarray(x, dtype=jnp.float64)) for x in jax.tree_util.tree_leaves(tree)]
+    return jnp.concatenate(leaves) if leaves else jnp.zeros((0,))
+
+
+class _Problem(eqx.Module):
+    """The fit: θ ↦ weighted residual Rᵀ(m(θ) − t), with θ in unconstrained coordinates u."""
+
+    model: Model
+    lower: jax.Array
+    upper: jax.Array
+    observed: jax.Array
+    root_weight: jax.Array  # Rᵀ with W = R Rᵀ: a vector (diagonal W) or a matrix
+    moments: eqx.Module
+    free: tuple[str, ...] = eqx.field(static=True)
+    shapes: tuple[tuple[int, ...], ...] = eqx.field(static=True)
+
+    def model_at(self, theta: jax.Array) -> Model:
+        values, start = {}, 0
+        for name, shape in zip(self.free, self.shapes):
+            size = math.prod(shape)
+            values[name] = theta[start : start + size].reshape(shape)
+            start += size
+        return replace_fields(self.model, values)
+
+    def moments_at(self, theta: jax.Array):
+        tree, ok = self.moments(self.model_at(theta))
+        return _flat(tree), ok
+
+    def weighted(self, r: jax.Array) -> jax.Array:
+        return self.root_weight * r if self.root_weight.ndim == 1 else self.root_weight @ r
+
+    def residual(self, u: jax.Array) -> jax.Array:
+        m, ok = self.moments_at(from_unconstrained(u, self.lower, self.upper))
+        r = self.weighted(m - self.observed)
+        return jnp.where(ok & jnp.all(jnp.isfinite(r)), r, _FAILED_SOLVE_RESIDUAL)
+
+    def loss(self, u: jax.Array) -> jax.Array:
+        return 0.5 * jnp.sum(self.residual(u) ** 2)
+
+
+# ----------------------------------------------------------------------------- search loops
+
+
+def _ls_fn(u, problem):
+    return problem.residual(u), None
+
+
+# Materialise the residual Jacobian (reverse mode). optimistix's default forward mode keeps a
+# linearised function whose placeholder before the first step, evaluated, feeds NaN into the
+# equilibrium's implicit-adjoint linear solve, which lineax rejects.
+_LS_OPTIONS = {"jac": "bwd"}
+
+
+def _ls_state(problem, solver, u):
+    f_struct = jax.eval_shape(problem.residual, u)
+    return solver.init(_ls_fn, u, problem, _LS_OPTIONS, f_struct, None, frozenset())
+
+
+@eqx.filter_jit
+def _ls_start(problem, solver, u):
+    return eqx.filter(_ls_state(problem, solver, u), eqx.is_array)
+
+
+@eqx.filter_jit
+def _ls_chunk(problem, solver, u, dynamic_state, step, history, total, chunk):
+    """Up to `chunk` Gauss–Newton/Levenberg–Marquardt steps (optimistix's own step function,
+    so the damping, acceptance and termination are optimistix's)."""
+    # The state's non-array part (jaxprs of the Jacobian operator) is rebuilt in this trace,
+    # so repeated chunk calls hit the same compiled function.
+    static_state = eqx.filter(_ls_state(problem, solver, u), eqx.is_array, inverse=True)
+
+    def running(state):
+        return ~state.terminate & (state.result == optx.RESULTS.successful)
+
+    def cond(carry):
+        _, dynamic, k, i, _ = carry
+        return (i < chunk) & (k < total) & running(eqx.combine(dynamic, static_state))
+
+    def body(carry):
+        y, dynamic, k, i, hist = carry
+        state = eqx.combine(dynamic, static_state)
+        y, state, _ = solver.step(_ls_fn, y, problem, _LS_OPTIONS, state, frozenset())
+        # f_info holds the residual at the last accepted iterate (the y returned).
+        loss = 0.5 * jnp.sum(state.f_info.residual**2)
+        return y, eqx.filter(state, eqx.is_array), k + 1, i + 1, hist.at[k].set(loss)
+
+    y, dynamic, k, _, hist = jax.lax.while_loop(
+        cond, body, (u, dynamic_state, step, jnp.asarray(0), history)
+    )
+    state = eqx.combine(dynamic, static_state)
+    converged = state.terminate & (state.result == optx.RESULTS.successful)
+    return y, dynamic, k, hist, converged, ~running(state)
+
+
+def _optax_update(optimiser, problem, u, opt_state, loss, grad):
+    if isinstance(optimiser, optax.GradientTransformationExtraArgs):
+        # Line-search optimisers (optax.lbfgs, ...) need the loss and its function.
+        return optimiser.update(grad, opt_state, u, value=loss, grad=grad, value_fn=problem.loss)
+    return optimiser.update(grad, opt_state, u)
+
+
+@eqx.filter_jit
+def _optax_chunk(problem, optimiser, u, opt_state, step, history, grad_norm, total, chunk, gtol):
+    """`chunk` optax steps in one `lax.scan`; a step once stationary (or past `total`) is a no-op."""
+
+    def advance(carry):
+        y, state, k, hist, _ = carry
+        loss, grad = jax.value_and_grad(problem.loss)(y)
+        norm = jnp.max(jnp.abs(grad))
+        updates, new_state = _optax_update(optimiser, problem, y, state, loss, grad)
+        stationary = norm <= gtol
+        y = jnp.where(stationary, y, optax.apply_updates(y, updates))
+        state = jax.tree_util.tree_map(lambda a, b: jnp.where(stationary, a, b), state, new_state)
+        return y, state, k + 1, hist.at[k].set(loss), norm
+
+    def body(carry, _):
+        _, _, k, _, norm = carry
+        done = (k >= total) | (norm <= gtol)
+        return jax.lax.cond(done, lambda c: c, advance, carry), None
+
+    carry, _ = jax.lax.scan(body, (u, opt_state, step, history, grad_norm), None, length=chunk)
+    return carry
+
+
+def _run_least_squares(problem, solver, u0, total, bar):
+    chunk = max(1, math.ceil(total / 20))
+    dynamic = _ls_start(problem, solver, u0)
+    u, k, hist = u0, jnp.asarray(0), jnp.full((total,), jnp.nan)
+    while True:
+        u, dynamic, k, hist, converged, stopped = _ls_chunk(problem, solver, u, dynamic, k, hist, total, chunk)
+        steps = int(k)
+        bar.update(steps, float(hist[steps - 1]) if steps else float("nan"))
+        if bool(stopped) or steps >= total:
+            return u, np.asarray(hist[:steps]), bool(converged), steps
+
+
+def _run_optax(problem, optimiser, u0, total, gtol, bar):
+    chunk = max(1, math.ceil(total / 20))
+    carry = (u0, optimiser.init(u0), jnp.asarray(0), jnp.full((total,), jnp.nan), jnp.asarray(jnp.inf))
+    while True:
+        carry = _optax_chunk(problem, optimiser, *carry, total, chunk, gtol)
+        u, _, k, hist, norm = carry
+        steps = int(k)
+        bar.update(steps, float(hist[steps - 1]) if steps else float("nan"))
+        if float(norm) <= gtol or steps >= total:
+            if float(norm) > gtol:  # the last recorded gradient predates the last update
+                norm = jnp.max(jnp.abs(jax.grad(problem.loss)(u)))
+            return u, np.asarray(hist[:steps]), bool(float(norm) <= gtol), steps
+
+
+@eqx.filter_jit
+def _moments_and_jacobian(problem, theta):
+    def f(t):
+        m, ok = problem.moments_at(t)
+        return m, (m, ok)
+
+    return jax.jacfwd(f, has_aux=True)(theta)
+
+
+# ----------------------------------------------------------------------------- input checks
+
+
+def _outcome_targets(model: Model, targets: Mapping[str, Any]):
+    if not targets:
+        raise ValueError("targets is empty; name at least one outcome and its observed value.")
+    structure = jax.eval_shape(lambda m: m.outcomes(m.guess()), model)
+    observed = {}
+    for name, value in targets.items():
+        if name not in structure:
+            raise ValueError(
+                f"targets: {name!r} is not an outcome of {type(model).__name__}; its outcomes are "
+                f"{', '.join(sorted(structure))}."
+            )
+        if not jnp.issubdtype(structure[name].dtype, jnp.inexact):
+            raise ValueError(f"targets: outcome {name!r} is not a float quantity; it cannot be a target.")
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape != structure[name].shape:
+            raise ValueError(
+                f"targets[{name!r}] has shape {value.shape}, but outcome {name!r} of "
+                f"{type(model).__name__} has shape {structure[name].shape}."
+            )
+        observed[name] = value
+    return observed, _OutcomeMoments(tuple(observed))
+
+
+def _callable_targets(model: Model, targets: Any):
+    if not (isinstance(targets, tuple) and len(targets) == 2 and callable(targets[0])):
+        raise TypeError(
+            "targets must be a mapping {outcome name: observed value} or a pair "
+            "(moments_fn, observed) with moments_fn(model) -> moments shaped like observed."
+        )
+    fn, data = targets
+    structure = jax.eval_shape(fn, model)
+    observed = jax.tree_util.tree_map(lambda x: np.asarray(x, dtype=np.float64), data)
+    if jax.tree_util.tree_structure(structure) != jax.tree_util.tree_structure(observed):
+        raise ValueError(
+            f"the moments function returns {jax.tree_util.tree_structure(structure)}, but the observed "
+            f"data are {jax.tree_util.tree_structure(observed)}; they must match."
+        )
+    for (path, s), o in zip(
+        jax.tree_util.tree_flatten_with_path(structure)[0], jax.tree_util.tree_leaves(observed)
+    ):
+        if s.shape != o.shape:
+            where = jax.tree_util.keystr(path) or "the moments"
+            raise ValueError(f"observed{where} has shape {o.shape}, but the moments function returns {s.shape}.")
+    return observed, _UserMoments(fn)
+
+
+def _moment_matrix(spec: Any, observed: Any, what: str, n: int) -> np.ndarray | None:
+    """A per-target mapping (diagonal; broadcast to each target's shape) or an (M, M) matrix."""
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        if not isinstance(observed, Mapping):
+            raise ValueError(f"{what} as a mapping needs targets given as a mapping of names.")
+        unknown = set(spec) - set(observed)
+        if unknown:
+            raise ValueError(f"{what} given for {', '.join(sorted(unknown))}, which are not targets ({', '.join(observed)}).")
+        parts = {}
+        for name, value in observed.items():
+            w = np.asarray(spec.get(name, 1.0), dtype=np.float64)
+            try:
+                parts[name] = np.broadcast_to(w, value.shape)
+            except ValueError:
+                raise ValueError(
+                    f"{what}[{name!r}] has shape {w.shape}, which does not broadcast to the target's shape {value.shape}."
+                ) from None
+        diag = np.asarray(_flat(parts))
+        if np.any(~np.isfinite(diag)) or np.any(diag < 0):
+            raise ValueError(f"{what} must be finite and non-negative; got {diag.tolist()}.")
+        return np.diag(diag)
+    matrix = np.asarray(spec, dtype=np.float64)
+    if matrix.shape != (n, n):
+        raise ValueError(
+            f"{what} must be a mapping by target name or an ({n}, {n}) matrix over the moments in "
+            f"Calibration.moment_names order; got shape {matrix.shape}."
+        )
+    if not np.allclose(matrix, matrix.T) or np.linalg.eigvalsh(matrix).min() < 0:
+        raise ValueError(f"{what} must be symmetric positive semi-definite.")
+    return matrix
+
+
+def _root_weight(weight: np.ndarray | None, n: int) -> np.ndarray:
+    """Rᵀ with W = R Rᵀ, so that ½‖Rᵀ r‖² = ½ rᵀ W r."""
+    if weight is None:
+        return np.ones(n)
+    if np.count_nonzero(weight - np.diag(np.diag(weight))) == 0:
+        return np.sqrt(np.diag(weight))
+    vals, vecs = np.linalg.eigh(weight)  # eigh, not Cholesky: W may be singular (zero weights)
+    return (vecs * np.sqrt(np.clip(vals, 0, None))).T
+
+
+# ----------------------------------------------------------------------------- result
+
+
+class Calibration(eqx.Module):
+    """The result of `calibrate`.
+
+    **Fields:**
+    - `model`: the model at the fitted parameters;
+    - `params`: dict of the fitted free parameters;
+    - `loss`: ½ (m − t)ᵀ W (m − t) at the fit; `history`: the loss after every step;
+    - `converged`: whether the search met its stopping rule (least squares: optimistix's
+      step/residual tolerances; optax: max |∇loss| ≤ `gtol` in the search coordinates);
+    - `steps`: number of steps taken; `method`: ``"least_squares"`` or the optax optimiser;
+    - `moments`, `targets`: fitted and observed moments (same structure as `targets`);
+    - `jacobian`: the moment Jacobian ∂m/∂θ (moments × free parameter elements, exact, through
+      the equilibrium), rows named by `moment_names`, columns by `param_names`;
+    - `weight`: the weighting matrix W (moments × moments);
+    - `covariance`, `se`: delta-method covariance of the free parameter elements and standard
+      errors by parameter (∞ for unidentified ones); see `standard_errors` for the rule;
+    - `identification`: rank, condition number and weakest direction (`Identification`);
+    - `coordinates`: the unconstrained search coordinate of each free parameter, in words.
+    """
+
+    model: Model
+    params: dict
+    loss: float
+    history: np.ndarray
+    converged: bool = eqx.field(static=True)
+    steps: int = eqx.field(static=True)
+    method: str = eqx.field(static=True)
+    moments: Any
+    targets: Any
+    jacobian: np.ndarray
+    weight: np.ndarray
+    covariance: np.ndarray
+    se: dict
+    identification: Identification
+    moment_names: tuple[str, ...] = eqx.field(static=True)
+    param_names: tuple[str, ...] = eqx.field(static=True)
+    coordinates: dict = eqx.field(static=True)
+
+    def standard_errors(self, moment_covariance: Any = None) -> dict:
+        """Delta-method standard errors of the free parameters.
+
+        **Arguments:**
+        - `moment_covariance`: the covariance Ω of the observed targets: a mapping of variances
+          by target name (diagonal) or an (M, M) matrix in `moment_names` order. Default
+          ``None``: Ω = W⁻¹, i.e. the weights are the targets' inverse variances.
+
+        **Returns:** a dict by parameter of arrays shaped like the parameter; the sandwich
+        √diag(B Ω Bᵀ) with B = (GᵀWG)⁻¹GᵀW (∞ where a parameter moves along an unidentified
+        direction).
+        """
+        omega = _moment_matrix(moment_covariance, self.targets, "moment_covariance", len(self.moment_names))
+        cov = delta_covariance(self.jacobian, self.weight, omega)
+        return _split(np.sqrt(np.diag(cov)), self.params)
+
+    def __str__(self) -> str:
+        flat_se = np.concatenate([np.ravel(self.se[n]) for n in self.params])
+        flat_theta = np.concatenate([np.ravel(np.asarray(v)) for v in self.params.values()])
+        lines = [
+            f"Calibration of {type(self.model).__name__} by {self.method}: "
+            f"{'converged' if self.converged else 'NOT converged'} in {self.steps} steps, loss {self.loss:.6g}",
+            f"{'parameter':>16} {'estimate':>14} {'std. error':>12}",
+        ]
+        lines += [f"{n:>16} {t:>14.8g} {s:>12.4g}" for n, t, s in zip(self.param_names, flat_theta, flat_se)]
+        lines.append(f"identification: {self.identification}")
+        return "\n".join(lines)
+
+
+def _split(flat: np.ndarray, like: Mapping[str, Any]) -> dict:
+    out, start = {}, 0
+    for name, value in like.items():
+        shape = np.shape(value)
+        size = int(np.prod(shape))
+        out[name] = flat[start : start + size].reshape(shape)
+        start += size
+    return out
+
+
+# ----------------------------------------------------------------------------- calibrate
+
+
+def calibrate(
+    model: Model,
+    targets: Mapping[str, Any] | tuple[Callable[[Model], Any], Any],
+    free: str | Sequence[str],
+    *,
+    weights: Any = None,
+    method: Any = "least_squares",
+    steps: int | None = None,
+    progress: bool = True,
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+    moment_covariance: Any = None,
+    rtol: float = 1e-10,
+    atol: float = 1e-10,
+    gtol: float = 1e-8,
+) -> Calibration:
+    """Fit the free parameters of `model` so that its equilibrium matches target moments.
+
+    Minimises ½ (m(θ) − t)ᵀ W (m(θ) − t) over the free parameters θ, where m(θ) are the
+    moments at the equilibrium of the model with parameters θ (all other parameters held at
+    their values in `model`) and t the targets. Derivatives are exact: they run through the
+    equilibrium solve's implicit adjoint (no finite differences).
+
+    The search runs in unconstrained coordinates read from the model's `requirements()`
+    (elementwise): θ > lo ⇒ u = log(θ − lo) (so `positive` ⇒ log θ, σ > 1 ⇒ log(σ − 1));
+    θ < hi ⇒ u = log(hi − θ); lo < θ < hi ⇒ u = logit((θ − lo)/(hi − lo)); no requirement ⇒
+    u = θ. Closed bounds (τ ≥ 1) are searched as open ones. `bounds` overrides them.
+
+    **Arguments:**
+    - `model`: the model; its values of the free parameters are the starting point;
+    - `targets`: either a mapping `{outcome name: observed value}` (each shaped like the
+      outcome), or a pair `(moments_fn, observed)` where `moments_fn(model)` returns a PyTree
+      of arrays shaped like `observed` (it may call `diffecon.solve` itself);
+    - `free`: the names of the parameters to fit (float fields of `model`; arrays allowed);
+    - `weights`: W as a mapping of weights by target name (diagonal; each broadcast to the
+      target's shape; default 1) or an (M, M) positive semi-definite matrix over the flattened
+      moments in `Calibration.moment_names` order (targets sorted by name);
+    - `method`: ``"least_squares"`` (optimistix Levenberg–Marquardt), ``"gauss_newton"``
+      (optimistix Gauss–Newton), an optimistix least-squares solver instance, or any optax
+      `GradientTransformation` (e.g. `optax.adam(1e-2)`, `optax.lbfgs()`) run in a `lax.scan`;
+    - `steps`: the step cap (default 200 for least squares, 1000 for optax);
+    - `progress`: print a plain-text progress bar on stderr when a run takes over a second;
+    - `bounds`: `{name: (lower, upper)}` (None for no bound) overriding the model's domains;
+    - `moment_covariance`: the targets' covariance for `Calibration.se` (see
+      `Calibration.standard_errors`; default: the inverse weights);
+    - `rtol`, `atol`: least-squares stopping tolerances on steps and residuals;
+    - `gtol`: optax stopping tolerance on max |∇loss| in the search coordinates.
+
+    **Returns:** a `Calibration`.
+
+    **Raises:** `ValueError` for an unknown parameter or outcome, a target of the wrong shape,
+    bad weights or a start outside the domain; `SolveError` when the equilibrium of the fitted
+    model does not solve.
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"calibrate expects a diffecon Model, got {type(model).__name__}.")
+    free = check_field_names(model, free, "free")
+    if not free:
+        raise ValueError("free is empty; name at least one parameter to calibrate.")
+    if len(set(free)) != len(free):
+        raise ValueError(f"free names a parameter twice: {list(free)}.")
+
+    if isinstance(targets, Mapping):
+        observed, moments = _outcome_targets(model, targets)
+    else:
+        observed, moments = _callable_targets(model, targets)
+    flat_observed, moment_names = flat_with_names(observed)
+    if not np.all(np.isfinite(np.asarray(flat_observed))):
+        raise ValueError(f"targets must be finite; got {np.asarray(flat_observed).tolist()}.")
+    n_moments = len(moment_names)
+
+    domains, coordinates = free_bounds(model, free, bounds)
+    starts = {n: np.asarray(getattr(model, n), dtype=np.float64) for n in free}
+    for n in free:
+        check_inside(n, starts[n], *domains[n])
+    shapes = tuple(starts[n].shape for n in free)
+    theta0 = np.concatenate([starts[n].ravel() for n in free])
+    lower = np.concatenate([np.full(starts[n].size, domains[n][0]) for n in free])
+    upper = np.concatenate([np.full(starts[n].size, domains[n][1]) for n in free])
+    _, param_names = flat_with_names({n: starts[n] for n in free})
+    param_names = _in_order(param_names, free, starts)
+
+    weight = _moment_matrix(weights, observed, "weights", n_moments)
+    problem = _Problem(
+        model, jnp.asarray(lower), jnp.asarray(upper), flat_observed,
+        jnp.asarray(_root_weight(weight, n_moments)), moments, free, shapes,
+    )
+    weight = np.eye(n_moments) if weight is None else weight
+
+    solver, label = _solver(method, rtol, atol)
+    total = _DEFAULT_STEPS["optax" if solver is None else "least_squares"] if steps is None else int(steps)
+    if total < 1:
+        raise ValueError(f"steps={steps}: need at least one step.")
+    u0 = to_unconstrained(jnp.asarray(theta0), problem.lower, problem.upper)
+    bar = ProgressBar(total, f"calibrate {type(model).__name__}", progress)
+    if solver is None:
+        u, history, converged, n_steps = _run_optax(problem, method, u0, total, gtol, bar)
+    else:
+        u, history, converged, n_steps = _run_least_squares(problem, solver, u0, total, bar)
+
+    theta = from_unconstrained(u, problem.lower, problem.upper)
+    jac, (fitted, solved) = _moments_and_jacobian(problem, theta)
+    if not bool(solved):
+        raise SolveError(
+            f"calibrate: the equilibrium of {type(model).__name__} at the fitted parameters "
+            f"{dict(zip(param_names, np.asarray(theta).tolist()))} did not solve."
+        )
+    fitted_model = problem.model_at(theta)
+    check_requirements(fitted_model)
+    residual = np.asarray(problem.weighted(fitted - flat_observed))
+    loss = 0.5 * float(residual @ residual)
+    bar.close(n_steps, loss, "converged" if converged else "NOT converged")
+
+    jac = np.asarray(jac)
+    root = np.asarray(problem.root_weight)
+    weighted_jac = root[:, None] * jac if root.ndim == 1 else root @ jac
+    omega = _moment_matrix(moment_covariance, observed, "moment_covariance", n_moments)
+    covariance = delta_covariance(jac, weight, omega)
+    params = {n: np.asarray(getattr(fitted_model, n)) for n in free}
+    return Calibration(
+        model=fitted_model,
+        params=params,
+        loss=loss,
+        history=history,
+        converged=converged,
+        steps=n_steps,
+        method=label,
+        moments=_unflatten_like(np.asarray(fitted), observed),
+        targets=observed,
+        jacobian=jac,
+        weight=weight,
+        covariance=covariance,
+        se=_split(np.sqrt(np.diag(covariance)), params),
+        identification=identification(weighted_jac, param_names),
+        moment_names=moment_names,
+        param_names=param_names,
+        coordinates=coordinates,
+    )
+
+
+def _in_order(names: tuple[str, ...], free: Sequence[str], starts: Mapping[str, np.ndarray]) -> tuple[str, ...]:
+    # flat_with_names sorts dict keys; the flat θ follows the order of `free`.
+    by_param: dict[str, list[str]] = {n: [] for n in free}
+    for n in names:
+        by_param[n.split("[")[0]].append(n)
+    return tuple(x for n in free for x in by_param[n])
+
+
+def _unflatten_like(flat: np.ndarray, like: Any) -> Any:
+    leaves, treedef = jax.tree_util.tree_flatten(like)
+    out, start = [], 0
+    for leaf in leaves:
+        out.append(flat[start : start + leaf.size].reshape(leaf.shape))
+        start += leaf.size
+    return jax.tree_util.tree_unflatten(treedef, out)
+
+
+def _solver(method: Any, rtol: float, atol: float):
+    """(optimistix solver or None for optax, label)."""
+    if isinstance(method, str):
+        if method == "least_squares":
+            return optx.LevenbergMarquardt(rtol=rtol, atol=atol), "least_squares"
+        if method == "gauss_newton":
+            return optx.GaussNewton(rtol=rtol, atol=atol), "gauss_newton"
+        raise ValueError(
+            f"method={method!r}: use 'least_squares', 'gauss_newton', an optimistix least-squares "
+            "solver or an optax GradientTransformation."
+        )
+    if isinstance(method, optx.AbstractGaussNewton):
+        return method, type(method).__name__
+    if isinstance(method, optax.GradientTransformation):
+        return None, "optax"
+    raise ValueError(
+        f"method={method!r}: use 'least_squares', 'gauss_newton', an optimistix Gauss–Newton-type "
+        "solver (LevenbergMarquardt, GaussNewton, Dogleg) or an optax GradientTransformation."
+    )

@@ -1,0 +1,121 @@
+"""Free parameters in an unconstrained space: bounds read from a model's `requirements()`.
+
+The rule (elementwise, for each free parameter θ with admissible interval (lo, hi)):
+
+- no bound:            θ = u                           (u = θ)
+- lower bound lo only: θ = lo + exp(u)                 (u = log(θ − lo); `positive` → log θ,
+                                                        `greater_than(1)`/`at_least(1)` → log(θ − 1))
+- upper bound hi only: θ = hi − exp(u)                 (u = log(hi − θ))
+- both:                θ = lo + (hi − lo)·expit(u)     (u = logit((θ − lo)/(hi − lo)))
+
+Closed bounds (`at_least`, `between(..., closed=...)`) are treated as open: the end point itself
+is never reached by the fit, and a start exactly on it is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from ..core.model import Model
+
+_ONE_SIDED = re.compile(r"^(?P<name>\w+) (?P<op>>=|>) (?P<bound>\S+)$")
+_INTERVAL = re.compile(r"^(?P<name>\w+) in [\[(](?P<lo>[^,]+), (?P<hi>[^\])]+)[\])]$")
+
+
+def requirement_bounds(model: Model) -> dict[str, tuple[float, float]]:
+    """(lower, upper) per parameter, the tightest of its requirements (±inf where none).
+
+    Requirements are recognised by the domain text that `positive`, `greater_than`,
+    `at_least` and `between` write; any other requirement adds no bound.
+    """
+    bounds: dict[str, tuple[float, float]] = {}
+    for req in model.requirements():
+        lo, hi = -np.inf, np.inf
+        one = _ONE_SIDED.match(req.domain)
+        both = _INTERVAL.match(req.domain)
+        if one and one["name"] == req.name:
+            lo = float(one["bound"])
+        elif both and both["name"] == req.name:
+            lo, hi = float(both["lo"]), float(both["hi"])
+        else:
+            continue
+        old_lo, old_hi = bounds.get(req.name, (-np.inf, np.inf))
+        bounds[req.name] = (max(old_lo, lo), min(old_hi, hi))
+    return bounds
+
+
+def free_bounds(
+    model: Model, free: Sequence[str], user: Mapping[str, Any] | None
+) -> tuple[dict[str, tuple[float, float]], dict[str, str]]:
+    """Bounds for the free parameters (user's `bounds` override the model's) and, per
+    parameter, the unconstrained coordinate in words (for reports)."""
+    user = dict(user or {})
+    unknown = set(user) - set(free)
+    if unknown:
+        raise ValueError(
+            f"bounds given for {', '.join(sorted(unknown))}, which {'is' if len(unknown) == 1 else 'are'} "
+            f"not among the free parameters ({', '.join(free)})."
+        )
+    from_model = requirement_bounds(model)
+    out, coords = {}, {}
+    for name in free:
+        lo, hi = from_model.get(name, (-np.inf, np.inf))
+        if name in user:
+            ulo, uhi = user[name]
+            lo = -np.inf if ulo is None else float(ulo)
+            hi = np.inf if uhi is None else float(uhi)
+            if not lo < hi:
+                raise ValueError(f"bounds[{name!r}] = {user[name]}: the lower bound must be below the upper.")
+        out[name] = (lo, hi)
+        coords[name] = _coordinate_text(name, lo, hi)
+    return out, coords
+
+
+def _coordinate_text(name: str, lo: float, hi: float) -> str:
+    if np.isfinite(lo) and np.isfinite(hi):
+        return f"logit(({name} − {lo:g})/{hi - lo:g})"
+    if np.isfinite(lo):
+        return f"log({name})" if lo == 0 else f"log({name} − {lo:g})"
+    if np.isfinite(hi):
+        return f"log({hi:g} − {name})"
+    return name
+
+
+def check_inside(name: str, value: np.ndarray, lo: float, hi: float) -> None:
+    """A start on or outside the open interval has no unconstrained coordinate."""
+    if np.all((value > lo) & (value < hi)):
+        return
+    shown = value.item() if value.ndim == 0 else value.tolist()
+    raise ValueError(
+        f"free parameter {name}={shown} starts on or outside the open interval ({lo:g}, {hi:g}) "
+        f"in which the calibration searches (its unconstrained coordinate is "
+        f"{_coordinate_text(name, lo, hi)}); start strictly inside."
+    )
+
+
+def to_unconstrained(theta: jnp.ndarray, lo: jnp.ndarray, hi: jnp.ndarray) -> jnp.ndarray:
+    """u(θ) by the module's rule; `lo`, `hi` are arrays of θ's shape (±inf where unbounded)."""
+    has_lo, has_hi = jnp.isfinite(lo), jnp.isfinite(hi)
+    # Placeholders keep every branch finite; `where` picks the right one.
+    safe_lo, safe_hi = jnp.where(has_lo, lo, 0.0), jnp.where(has_hi, hi, 1.0)
+    width = jnp.where(has_lo & has_hi, safe_hi - safe_lo, 1.0)
+    frac = jnp.clip((theta - safe_lo) / width, 1e-300, 1 - 1e-16)
+    both = jnp.log(frac) - jnp.log1p(-frac)
+    below = jnp.log(jnp.maximum(theta - safe_lo, 1e-300))
+    above = jnp.log(jnp.maximum(safe_hi - theta, 1e-300))
+    return jnp.where(has_lo & has_hi, both, jnp.where(has_lo, below, jnp.where(has_hi, above, theta)))
+
+
+def from_unconstrained(u: jnp.ndarray, lo: jnp.ndarray, hi: jnp.ndarray) -> jnp.ndarray:
+    """θ(u), the inverse of `to_unconstrained`."""
+    has_lo, has_hi = jnp.isfinite(lo), jnp.isfinite(hi)
+    safe_lo, safe_hi = jnp.where(has_lo, lo, 0.0), jnp.where(has_hi, hi, 1.0)
+    both = safe_lo + (safe_hi - safe_lo) * jnp.where(has_lo & has_hi, 1 / (1 + jnp.exp(-u)), 0.0)
+    below = safe_lo + jnp.exp(jnp.where(has_lo & ~has_hi, u, 0.0))
+    above = safe_hi - jnp.exp(jnp.where(~has_lo & has_hi, u, 0.0))
+    return jnp.where(has_lo & has_hi, both, jnp.where(has_lo, below, jnp.where(has_hi, above, u)))
