@@ -61,7 +61,7 @@ def _duopoly_log_quality(a, b, z, size):
         up = gap(mid) > 0
         return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
 
-    lo, hi = jax.lax.fori_loop(0, 80, halve, (0.0 * t_max, t_max))
+    lo, hi = jax.lax.fori_loop(0, 64, halve, (0.0 * t_max, t_max))
     log_q1, log_q2 = logs(0.5 * (lo + hi))
     return log_q1 + k * jnp.log(size), log_q2 + k * jnp.log(size)
 
@@ -79,7 +79,9 @@ class NiemKim2020(Model):
 
     Parameters are scalars; use `sweep` for many values at once.
 
-    **Unknowns:** `quality_steps` v ∈ R^N, with q_N = exp(v_N) and q_i = q_{i+1} + exp(v_i).
+    **Unknowns:** `quality_steps` x ∈ R^N: log quality steps v = x + v_ref, q_N = exp(v_N),
+    q_i = q_{i+1} + exp(v_i) (positive and ranked by construction), measured from the N = 2
+    closed-form solution v_ref (see `quality`).
     **Equations:** `quality_choice`, (dΠ_i/dq_i)/q_i^{z−1} = 0 for each firm, the total
     derivative of profit through the price stage (Appendix A1), relative to marginal R&D cost.
 
@@ -124,58 +126,86 @@ class NiemKim2020(Model):
 
     # ---- stage 2: prices given qualities -------------------------------------------------
 
-    def price_system(self, quality):
+    def price_system(self, quality, bottom: str = "corner"):
         """M(q) and r(q) of the price stage M p = r (eq. 4, typo p_{1+1} → p_{i+1} fixed).
 
-        Rows 1..N−1 are ∂Π_i/∂p_i = 0 times a positive factor; row N is the covered-market
-        corner p_N = q_N.
+        Rows 1..N−1 are ∂Π_i/∂p_i = 0 times a positive factor. Row N is the bottom firm's
+        price: `"corner"`, the covered-market corner p_N = q_N of the paper; `"below"`, its
+        FOC when the market stays covered with surplus left to consumer θ = 1 (p_N < q_N);
+        `"above"`, its FOC when the market is uncovered (p_N > q_N, demand θ_{N−1} − p_N/q_N).
+        The last two are used only off the equilibrium path (`subgame_prices`).
         """
-        q, n = quality, self.n_firms
+        q, n, a = quality, self.n_firms, self.a
         step = q[:-1] - q[1:]  # Δ_i = q_i − q_{i+1}, i = 1..N−1
         M = jnp.zeros((n, n))
         r = jnp.zeros(n)
         M = M.at[0, 0].set(-2.0).at[0, 1].set(1.0)
-        r = r.at[0].set(-self.b * step[0] - self.a * q[0])
+        r = r.at[0].set(-self.b * step[0] - a * q[0])
         for i in range(1, n - 1):
             span = step[i - 1] + step[i]  # q_{i−1} − q_{i+1}
             M = M.at[i, i - 1].set(step[i]).at[i, i].set(-2.0 * span).at[i, i + 1].set(step[i - 1])
-            r = r.at[i].set(-self.a * q[i] * span)
-        M = M.at[n - 1, n - 1].set(1.0)
-        r = r.at[n - 1].set(q[n - 1])
+            r = r.at[i].set(-a * q[i] * span)
+        if bottom == "corner":
+            M, r = M.at[n - 1, n - 1].set(1.0), r.at[n - 1].set(q[n - 1])
+        elif bottom == "below":
+            M = M.at[n - 1, n - 2].set(1.0).at[n - 1, n - 1].set(-2.0)
+            r = r.at[n - 1].set(step[-1] - a * q[n - 1])
+        elif bottom == "above":  # the outside option acts as a good of quality 0 at price 0
+            M = M.at[n - 1, n - 2].set(q[n - 1]).at[n - 1, n - 1].set(-2.0 * q[n - 2])
+            r = r.at[n - 1].set(-a * q[n - 1] * q[n - 2])
+        else:
+            raise ValueError(f"bottom={bottom!r}; choose 'corner', 'below' or 'above'.")
         return M, r
 
     def prices(self, quality):
-        """The stage-2 equilibrium prices p(q) (exact linear solve; differentiable in q)."""
-        M, r = self.price_system(quality)
-        return jnp.linalg.solve(M, r)
+        """The stage-2 prices p(q) at the covered corner (exact linear solve; differentiable)."""
+        return jnp.linalg.solve(*self.price_system(quality))
 
-    def boundaries(self, quality, price):
-        """θ_0 = b, θ_1 … θ_{N−1}, θ_N = 1: consumer θ_i is indifferent between goods i, i+1."""
+    def subgame_prices(self, quality):
+        """The stage-2 Nash equilibrium in prices for any ranked qualities.
+
+        The bottom firm's profit is concave in its price with a kink at p_N = q_N, so its best
+        response is the corner unless its FOC on one side lies on that side; the equilibrium
+        is whichever of the three linear systems is consistent with its own regime.
+        """
+        below = jnp.linalg.solve(*self.price_system(quality, "below"))
+        above = jnp.linalg.solve(*self.price_system(quality, "above"))
+        corner = self.prices(quality)
+        q_bottom = quality[-1]
+        return jnp.where(below[-1] < q_bottom, below, jnp.where(above[-1] > q_bottom, above, corner))
+
+    def boundaries(self, quality, price, covered: bool = True):
+        """θ_0 = b, θ_1 … θ_{N−1}, θ_N: consumer θ_i is indifferent between goods i and i+1.
+
+        θ_N = 1 in the covered market; with `covered=False`, θ_N = max(1, p_N/q_N) (consumers
+        below it buy nothing).
+        """
         inner = (price[:-1] - price[1:]) / (quality[:-1] - quality[1:])
         one = jnp.ones((1,), inner.dtype)
-        return jnp.concatenate([self.b * one, inner, one])
+        lowest = one if covered else jnp.maximum(one, price[-1:] / quality[-1:])
+        return jnp.concatenate([self.b * one, inner, lowest])
 
-    def _demand(self, quality, price):
-        theta = self.boundaries(quality, price)
-        return self.size * (theta[:-1] - theta[1:]) / (self.b - 1.0)
-
-    def _profit(self, quality, price):
-        demand = self._demand(quality, price)
+    def profit_at(self, quality, price, covered: bool = True):
+        """Π_i = D_i (p_i − a q_i) − q_i^z/z at given ranked qualities and any prices."""
+        theta = self.boundaries(quality, price, covered)
+        demand = self.size * (theta[:-1] - theta[1:]) / (self.b - 1.0)
         return demand * (price - self.a * quality) - quality**self.z / self.z
 
     def profits(self, quality):
-        """Π_i(q, p(q)): each firm's profit after the price stage, for ranked qualities."""
-        return self._profit(quality, self.prices(quality))
+        """Π_i(q, p(q)): each firm's profit after the (covered-corner) price stage."""
+        return self.profit_at(quality, self.prices(quality))
 
     def deviation_profit(self, quality, firm: int, new_quality):
         """Firm `firm`'s profit when it alone moves to `new_quality` (rivals keep theirs).
 
-        The qualities are re-ranked (a deviation may leapfrog a rival) and the price stage
-        is re-solved; this is the stage-1 payoff used to check the Nash equilibrium globally.
+        The qualities are re-ranked (a deviation may leapfrog a rival) and the full price
+        subgame is re-solved (`subgame_prices`: the deviation may uncover the market or leave
+        the bottom firm off its corner); the stage-1 payoff for checking Nash globally.
         """
         moved = quality.at[firm].set(new_quality)
         order = jnp.argsort(-moved)
-        ranked_profit = self.profits(moved[order])
+        ranked = moved[order]
+        ranked_profit = self.profit_at(ranked, self.subgame_prices(ranked), covered=False)
         return ranked_profit[jnp.argsort(order)][firm]
 
     def marginal_profit(self, quality):
@@ -190,24 +220,35 @@ class NiemKim2020(Model):
 
     # ---- stage 1: qualities ----------------------------------------------------------------
 
-    def guess(self):
+    def reference_steps(self):
+        """The start point in log-step coordinates: the N = 2 closed-form equilibrium (for more
+        firms, the duopoly's top step with the bottom quality split geometrically below)."""
         log_q1, log_q2 = _duopoly_log_quality(self.a, self.b, self.z, self.size)
         q1, q2 = jnp.exp(log_q1), jnp.exp(log_q2)
         if self.n_firms == 2:
-            return {"quality_steps": jnp.stack([jnp.log(q1 - q2), log_q2])}
-        # More firms: keep the duopoly's top step and split the bottom quality geometrically.
-        extra = self.n_firms - 2
-        lower = q2 * 0.5 ** jnp.arange(extra + 1, dtype=q2.dtype)  # q_2, q_2/2, ...
+            return jnp.stack([jnp.log(q1 - q2), log_q2])
+        lower = q2 * 0.5 ** jnp.arange(self.n_firms - 1, dtype=q2.dtype)  # q_2, q_2/2, ...
         quality = jnp.concatenate([q1[None], lower])
-        steps = jnp.concatenate([quality[:-1] - quality[1:], quality[-1:]])
-        return {"quality_steps": jnp.log(steps)}
+        return jnp.log(jnp.concatenate([quality[:-1] - quality[1:], quality[-1:]]))
+
+    def quality(self, x):
+        """q from the unknowns: v = x + reference, q_N = exp(v_N), q_i = q_{i+1} + exp(v_i).
+
+        The unknowns are measured from a parameter-dependent reference so that x = 0 is a good
+        start at every parameter value (`sweep` starts all points from one x0). The reference
+        is held fixed under differentiation: the derivative comes from the FOCs alone (IFT).
+        """
+        return _quality_from_steps(x["quality_steps"] + jax.lax.stop_gradient(self.reference_steps()))
+
+    def guess(self):
+        return {"quality_steps": jnp.zeros(self.n_firms)}
 
     def residuals(self, x):
-        quality = _quality_from_steps(x["quality_steps"])
+        quality = self.quality(x)
         return {"quality_choice": self.marginal_profit(quality) / quality ** (self.z - 1.0)}
 
     def outcomes(self, x):
-        quality = _quality_from_steps(x["quality_steps"])
+        quality = self.quality(x)
         price = self.prices(quality)
         theta = self.boundaries(quality, price)
         width = theta[:-1] - theta[1:]

@@ -1,0 +1,274 @@
+"""Niem & Kim (2020): spec anchors, closed-form FOCs at random draws, the price stage, Lemma 3
+scaling (levels and exact elasticities), the covered-market bounds, global Nash, trade claims."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import diffecon as de
+from diffecon.models import NiemKim2020, niem_kim_trade
+
+TABLE3 = dict(a=0.1, b=4.0, z=2.0)
+
+
+def _draws(rng, n):
+    """Random admissible parameters over a wide box (b > 2 − a; covered or not)."""
+    a = rng.uniform(0.0, 0.6, n)
+    return {
+        "size": rng.uniform(0.1, 100.0, n), "a": a, "b": 2.0 - a + rng.uniform(0.05, 3.5, n),
+        "z": rng.uniform(1.3, 4.0, n),
+    }
+
+
+@pytest.fixture(scope="module")
+def swept(request):
+    """One batched solve: random draws, then the same draws with the market 3.7 times larger."""
+    rng = np.random.default_rng(abs(hash(request.node.nodeid)) % 2**32)
+    p = _draws(rng, 48)
+    over = {k: np.concatenate([v, v * 3.7 if k == "size" else v]) for k, v in p.items()}
+    out = de.sweep(NiemKim2020(), over)
+    return over, {k: np.asarray(v) for k, v in out.items()}
+
+
+def test_unitary_market_matches_spec_anchors():
+    eq = de.solve(NiemKim2020(size=1.0, **TABLE3))
+    np.testing.assert_allclose(eq["quality"], [1.2636721557, 0.2430475635], rtol=1e-9)
+    np.testing.assert_allclose(eq["price"], [2.2259565740, 0.2430475635], rtol=1e-9)
+    np.testing.assert_allclose(eq["theta"], [1.9428387534], rtol=1e-9)
+    q = np.asarray(eq["quality"])
+    np.testing.assert_allclose(q[1] / (q[0] - q[1]), 0.2381361035, rtol=1e-8)
+    np.testing.assert_allclose(eq["avg_cost"], [1.2907392, 0.1182850], atol=6e-8)
+    np.testing.assert_allclose(eq["consumer_surplus"], [1.0484277, 0.0360093], atol=6e-8)
+    np.testing.assert_allclose(eq["producer_surplus"], [0.6412976, 0.0392103], atol=6e-8)
+    np.testing.assert_allclose(eq["consumer_surplus_total"], 1.0844370, atol=6e-8)
+    np.testing.assert_allclose(eq["producer_surplus_total"], 0.6805080, atol=6e-8)
+    assert bool(eq["covered_market"])
+    eq3 = de.solve(NiemKim2020(size=1.0, a=0.1, b=4.0, z=3.0))
+    np.testing.assert_allclose(eq3["quality"], [1.1180245726, 0.3773565173], rtol=1e-9)
+    np.testing.assert_allclose(eq3["price"][0], 1.7259156, atol=6e-8)
+    np.testing.assert_allclose(eq3["theta"], [1.8207334], atol=6e-8)
+
+
+def test_solution_does_not_depend_on_the_start_point(rng):
+    model = NiemKim2020(size=rng.uniform(1, 30), a=rng.uniform(0, 0.3), b=rng.uniform(2.4, 3.0), z=rng.uniform(1.5, 2.5))
+    ref = de.solve(model)
+    start = {"quality_steps": jnp.asarray(rng.uniform(-0.5, 0.5, 2))}  # x = 0 is the closed form
+    moved = de.solve(model, start)
+    np.testing.assert_allclose(moved["quality"], ref["quality"], rtol=1e-10)
+
+
+def test_closed_form_duopoly_conditions_at_random_draws(swept):
+    p, out = swept
+    assert out["converged"].all()
+    a, b, z, size = p["a"], p["b"], p["z"], p["size"]
+    q1, q2 = out["quality"][:, 0], out["quality"][:, 1]
+    t = q2 / (q1 - q2)
+    # stage-1 FOCs in closed form (spec §3), derived independently of the generic solve
+    np.testing.assert_allclose(q1 ** (z - 1), size * ((b - a) ** 2 - (1 - a) ** 2 * t**2) / (4 * (b - 1)), rtol=1e-9)
+    np.testing.assert_allclose(q2 ** (z - 1), size * (1 - a) * ((b + a - 2) - (1 - a) * (2 * t + t**2)) / (2 * (b - 1)), rtol=1e-9)
+    # stage 2 and demand (spec §2)
+    np.testing.assert_allclose(out["price"][:, 1], q2, rtol=1e-12)
+    np.testing.assert_allclose(out["price"][:, 0], (b * (q1 - q2) + q2 + a * q1) / 2, rtol=1e-12)
+    np.testing.assert_allclose(out["theta"][:, 0], (b + a) / 2 - (1 - a) * t / 2, rtol=1e-12)
+    pi1 = size / (4 * (b - 1)) * ((b - a) * (q1 - q2) + (1 - a) * q2) ** 2 / (q1 - q2) - q1**z / z
+    pi2 = size * (1 - a) / (2 * (b - 1)) * q2 * ((b + a - 2) - (1 - a) * t) - q2**z / z
+    np.testing.assert_allclose(out["producer_surplus"], np.stack([pi1, pi2], 1), rtol=1e-9, atol=1e-12)
+    # price-kink conditions (spec §4): b + a − 2 ≥ 3(1−a)t and b + 3a − 4 ≤ 3(1−a)t
+    np.testing.assert_allclose(out["cover_slack_down"], ((b + a - 2) - 3 * (1 - a) * t) / 2, atol=1e-12)
+    np.testing.assert_allclose(out["cover_slack_up"], (3 * (1 - a) * t - (b + 3 * a - 4)) / 2, atol=1e-12)
+    # adding up: shares sum to one, welfare = CS + PS, AC from total cost / demand
+    np.testing.assert_allclose(out["market_share"].sum(1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(out["welfare"], out["consumer_surplus"].sum(1) + out["producer_surplus"].sum(1), rtol=1e-12)
+    demand = out["demand"]
+    np.testing.assert_allclose(out["avg_cost"] * demand, a[:, None] * out["quality"] * demand + out["quality"] ** z[:, None] / z[:, None], rtol=1e-11)
+
+
+def test_lemma3_scaling_in_levels(swept):
+    p, out = swept
+    n = len(p["a"]) // 2
+    k = 3.7 ** (1 / (p["z"][:n] - 1))
+    big, small = {key: v[n:] for key, v in out.items()}, {key: v[:n] for key, v in out.items()}
+    for name in ("quality", "price", "avg_cost"):
+        np.testing.assert_allclose(big[name], small[name] * k[:, None], rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(big["theta"], small["theta"], rtol=1e-10)
+    for name in ("consumer_surplus", "producer_surplus"):
+        np.testing.assert_allclose(big[name], small[name] * (3.7 * k)[:, None], rtol=1e-9, err_msg=name)
+
+
+def test_lemma3_and_table2_elasticities_are_exact(rng):
+    """d ln q/d ln Ψ = d ln p/d ln Ψ = d ln AC/d ln Ψ = 1/(z−1) (typo 3: not z/(z−1));
+    θ does not move; CS, PS and W have elasticity z/(z−1)."""
+    of = ["quality", "price", "avg_cost", "theta", "consumer_surplus_total", "producer_surplus_total", "welfare"]
+    models = [NiemKim2020(size=10.0, **TABLE3)] + [
+        NiemKim2020(size=rng.uniform(0.5, 50), a=rng.uniform(0, 0.3), b=rng.uniform(2.4, 3.0), z=rng.uniform(1.5, 2.5))
+        for _ in range(2)
+    ]
+    for model in models:
+        el = de.elasticity(model, of, ["size", "a", "b"])
+        z = float(model.z)
+        for name in ("quality", "price", "avg_cost"):
+            np.testing.assert_allclose(el[name]["size"], 1 / (z - 1), rtol=1e-10, err_msg=name)
+        assert np.max(np.abs(np.asarray(el["theta"]["size"]))) < 1e-11
+        for name in ("consumer_surplus_total", "producer_surplus_total", "welfare"):
+            np.testing.assert_allclose(el[name]["size"], z / (z - 1), rtol=1e-10, err_msg=name)
+    # spec §6 central-difference anchors at Ψ = 1 (Lemma 3: dq/da scales with Ψ^{1/(z−1)})
+    el = de.elasticity(models[0], of, ["size", "a", "b"])
+    q = np.asarray(de.solve(models[0])["quality"])
+    np.testing.assert_allclose(np.asarray(el["quality"]["a"]) * q / 0.1 / 10.0, [-0.6438167, -0.0642621], atol=2e-7)
+    np.testing.assert_allclose(np.asarray(el["quality"]["b"]) * q / 4.0 / 10.0, [0.2280790, 0.0617372], atol=2e-7)
+
+
+def test_price_stage_is_the_bertrand_equilibrium_given_qualities(rng):
+    """Rows 1..N−1 of eq. (4) are ∂Π_i/∂p_i = 0 (checked by autodiff of the profit itself)."""
+    for n in (3,):  # N = 2 is covered by the closed forms above
+        model = NiemKim2020(size=rng.uniform(1, 10), a=rng.uniform(0, 0.5), b=rng.uniform(2, 5), z=2.0, n_firms=n)
+        quality = jnp.asarray(np.sort(rng.uniform(0.1, 3.0, n))[::-1])
+        price = model.prices(quality)
+        own = jnp.diagonal(jax.jacfwd(model.profit_at, argnums=1)(quality, price))
+        scale = float(model.size) / (float(model.b) - 1)
+        assert np.max(np.abs(np.asarray(own[:-1]))) < 1e-11 * scale
+        np.testing.assert_allclose(price[-1], quality[-1], rtol=1e-14)
+        # homogeneous of degree one in qualities
+        np.testing.assert_allclose(model.prices(2.5 * quality), 2.5 * price, rtol=1e-12)
+
+
+def test_quality_focs_are_total_derivatives_through_the_price_stage(rng):
+    model = NiemKim2020(size=3.0, a=0.2, b=3.0, z=2.2, n_firms=3)
+    quality = jnp.asarray([2.0, 1.1, 0.4])
+    h = 1e-6
+    for i in range(3):
+        e = jnp.zeros(3).at[i].set(h)
+        fd = (model.profits(quality + e)[i] - model.profits(quality - e)[i]) / (2 * h)
+        np.testing.assert_allclose(model.marginal_profit(quality)[i], fd, rtol=1e-7)
+
+
+@eqx.filter_jit
+def _deviation_gains(model, quality, grid):
+    eq_profit = model.profits(quality)
+    gains = [
+        jax.vmap(lambda g: model.deviation_profit(quality, i, g))(grid) - eq_profit[i]
+        for i in range(model.n_firms)
+    ]
+    return jnp.stack(gains), eq_profit
+
+
+def test_no_profitable_unilateral_quality_deviation(rng):
+    """Global Nash in qualities: each firm's profit on a grid of deviations (leapfrogging the
+    rival included, prices re-solved) never beats its equilibrium profit."""
+    models = [NiemKim2020(size=10.0, **TABLE3)] + [
+        NiemKim2020(size=rng.uniform(0.5, 50), a=rng.uniform(0, 0.3), b=rng.uniform(2.4, 3.0), z=rng.uniform(1.5, 2.5))
+        for _ in range(3)
+    ]
+    for model in models:
+        quality = de.solve(model)["quality"]
+        grid = float(quality[0]) * jnp.geomspace(1e-3, 4.0, 801)
+        grid = grid[jnp.min(jnp.abs(grid[:, None] / quality[None, :] - 1), axis=1) > 1e-4]
+        gains, profit = _deviation_gains(model, quality, grid)
+        assert np.all(np.asarray(profit) > 0)
+        assert float(jnp.max(gains)) < 1e-9 * float(jnp.max(profit)), model
+        # the grid does reach both sides of each rival (leapfrogging is tried)
+        assert float(grid.min()) < float(quality[-1]) and float(grid.max()) > float(quality[0])
+
+
+def _bisect_b(a, z, lo, hi, slack="cover_slack_up"):
+    """b where the covered corner stops being the bottom firm's best price (bisection on solves)."""
+    def sign(b):
+        return float(de.solve(NiemKim2020(size=1.0, a=a, b=b, z=z))[slack]) > 0
+
+    assert sign(lo) and not sign(hi)
+    while hi - lo > 1e-10:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if sign(mid) else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def test_covered_market_upper_bound_on_b():
+    """Spec §4 / typo 8: the N = 2 covered corner fails above b = 4.3572 (a = 0.1) and
+    4.7302 (a = 0), not at the 4.7125 the paper cites. At the bound the analytical condition
+    b + 3a − 4 = 3(1−a)t holds to 1e-8."""
+    for a, expected in ((0.1, 4.3572), (0.0, 4.7302)):
+        b_max = _bisect_b(a, 2.0, 4.0, 5.0)
+        assert abs(b_max - expected) < 5e-5, b_max
+        eq = de.solve(NiemKim2020(size=1.0, a=a, b=b_max, z=2.0))
+        q = np.asarray(eq["quality"])
+        t = q[1] / (q[0] - q[1])
+        assert abs((b_max + 3 * a - 4) - 3 * (1 - a) * t) < 1e-8
+        assert not bool(de.solve(NiemKim2020(size=1.0, a=a, b=b_max + 1e-6, z=2.0))["covered_market"])
+        assert bool(de.solve(NiemKim2020(size=1.0, a=a, b=b_max - 1e-6, z=2.0))["covered_market"])
+
+
+def test_three_firms_have_no_admissible_equilibrium_at_table3():
+    """Lemmas 1–2 / spec §4: at a = 0.1, b = 4, z = 2 a third firm is not viable (q_3 → 0)."""
+    with pytest.raises(de.SolveError, match="quality_choice"):
+        de.solve(NiemKim2020(size=1.0, n_firms=3, **TABLE3))
+    eq = de.solve(NiemKim2020(size=1.0, a=0.1, b=6.0, z=2.0, n_firms=3))  # a wider market fits three
+    assert bool(eq["covered_market"]) and np.all(np.diff(np.asarray(eq["quality"])) < 0)
+    np.testing.assert_allclose(eq["market_share"].sum(), 1.0, rtol=1e-12)
+
+
+def test_bad_inputs_raise_clear_errors():
+    for n in (1, 2.0, True):
+        with pytest.raises(ValueError, match="n_firms"):
+            NiemKim2020(n_firms=n)
+    with pytest.raises(ValueError, match=r"b > 2 - a"):
+        NiemKim2020(a=0.1, b=1.8)
+    with pytest.raises(ValueError, match=r"home_share"):
+        niem_kim_trade(10.0, 2.0, home_share=1.5)
+    with pytest.raises(ValueError, match=r"size > 0"):
+        niem_kim_trade(10.0, -2.0)
+
+
+def test_table3_trade_accounts_in_both_conventions():
+    table = niem_kim_trade(10.0, 2.0, home_share=0.0, cs_scale=3.0, **TABLE3)
+    np.testing.assert_allclose(table["welfare_home_autarky"], 393.382, atol=6e-4)
+    np.testing.assert_allclose(table["welfare_foreign_autarky"], 15.735, atol=6e-4)
+    np.testing.assert_allclose(table["welfare_region_trade"], 566.470, atol=6e-4)
+    np.testing.assert_allclose(table["gain_region"], 157.353, atol=6e-4)
+    np.testing.assert_allclose(table["gain_home"], -2.98458, atol=1e-5)
+    np.testing.assert_allclose(table["gain_foreign"], 160.337, atol=6e-4)
+    formula = niem_kim_trade(10.0, 2.0, home_share=0.0, **TABLE3)
+    np.testing.assert_allclose(formula["welfare_home_autarky"], 176.4945, atol=6e-5)
+    np.testing.assert_allclose(formula["welfare_foreign_autarky"], 7.0598, atol=6e-5)
+    np.testing.assert_allclose(formula["welfare_region_trade"], 254.1521, atol=6e-5)
+    np.testing.assert_allclose(formula["gain_region"], 70.5978, atol=6e-5)
+    np.testing.assert_allclose(formula["gain_home"], -46.3621, atol=6e-5)
+
+
+def test_trade_claims_at_random_draws(rng):
+    for _ in range(4):
+        S, T = rng.uniform(0.5, 20, 2)
+        a, b, z, omega = rng.uniform(0, 0.3), rng.uniform(2.4, 3.0), rng.uniform(1.5, 2.5), rng.uniform(0, 1)
+        out = niem_kim_trade(S, T, a, b, z, home_share=omega)
+        home, region = out["home"], out["region"]
+        k = z / (z - 1)
+        # NK2, NK3, NK6: qualities and average costs rise by ((S+T)/S)^{1/(z−1)}; θ unchanged
+        for name in ("quality", "avg_cost"):
+            np.testing.assert_allclose(region[name] / home[name], ((S + T) / S) ** (1 / (z - 1)), rtol=1e-9)
+        np.testing.assert_allclose(region["theta"], home["theta"], rtol=1e-10)
+        # NK4: regional gain in closed form (Table 2) and positive
+        unit = de.solve(NiemKim2020(size=1.0, a=a, b=b, z=z))
+        cs_u, ps_u = float(unit["consumer_surplus_total"]), float(unit["producer_surplus_total"])
+        closed = ((S + T) ** k - S**k - T**k) * (cs_u + ps_u)
+        np.testing.assert_allclose(out["gain_region"], closed, rtol=1e-9)
+        assert float(out["gain_region"]) > 0
+        # NK5: Home loses iff inequality (7) holds, λ = T/S
+        lam = T / S
+        lhs = ((1 + lam) ** (1 / (z - 1)) - 1) * cs_u + (omega * (1 + lam) ** k - 1) * ps_u
+        np.testing.assert_allclose(out["gain_home"], S**k * lhs, rtol=1e-8, atol=1e-10)
+        # symmetry: relabelling the countries swaps the accounts
+        swapped = niem_kim_trade(T, S, a, b, z, home_share=1 - omega)
+        np.testing.assert_allclose(swapped["gain_home"], out["gain_foreign"], rtol=1e-10)
+        np.testing.assert_allclose(swapped["welfare_foreign_trade"], out["welfare_home_trade"], rtol=1e-10)
+
+
+def test_regional_gain_is_largest_between_equal_countries(rng):
+    a, b, z = rng.uniform(0, 0.3), rng.uniform(2.4, 3.0), rng.uniform(1.5, 2.5)
+    total = rng.uniform(2, 20)
+    shares = np.array([0.2, 0.35, 0.45, 0.5, 0.55, 0.65, 0.8])
+    gains = [float(niem_kim_trade(s * total, (1 - s) * total, a, b, z)["gain_region"]) for s in shares]
+    assert int(np.argmax(gains)) == 3
+    np.testing.assert_allclose(gains[:3], gains[::-1][:3], rtol=1e-10)  # symmetric in S ↔ T
