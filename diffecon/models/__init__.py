@@ -11,3 +11,8 @@ __all__ += ["Ara2026"]
 from .niem_kim2020 import NiemKim2020, niem_kim_trade  # noqa: E402
 
 __all__ += ["NiemKim2020", "niem_kim_trade"]
+
+from .fgh2011 import FGH2011, production_patterns, tau_from_rho, welfare_change  # noqa: E402
+from . import income  # noqa: E402
+
+__all__ += ["FGH2011", "production_patterns", "tau_from_rho", "welfare_change", "income"]
