@@ -16,3 +16,7 @@ from .fgh2011 import FGH2011, production_patterns, tau_from_rho, welfare_change 
 from . import income  # noqa: E402
 
 __all__ += ["FGH2011", "production_patterns", "tau_from_rho", "welfare_change", "income"]
+
+from .takita2025 import REGIMES as TAKITA2025_REGIMES, Takita2025, home_market_statics  # noqa: E402
+
+__all__ += ["Takita2025", "TAKITA2025_REGIMES", "home_market_statics"]

@@ -90,3 +90,29 @@ CASES["ara2026"] = Case(
          ("f_e", 0.0, "f_e > 0"), ("L1", -1.0, "L1 > 0")),
     fd_params=("L1", "tau_m", "f_x", "sigma"),
 )
+
+from diffecon.models import Takita2025  # noqa: E402
+from diffecon.models._takita2025_closed_forms import labour_closed_form  # noqa: E402
+
+
+def _takita2025_draw(rng):
+    # Interior draws (0.1 < L1 < 0.9, away from the corner kinks) so finite differences are
+    # meaningful; φ < 1 and φ > 1 (β > τ) both occur. Rejection until interior.
+    while True:
+        model = Takita2025(
+            q=rng.uniform(0.5, 0.7), sigma=rng.uniform(3.0, 5.0), tau=rng.uniform(1.05, 1.4),
+            beta=rng.uniform(0.8, 1.6), Q=rng.uniform(0.9, 1.1), mu_f=rng.uniform(0.3, 1.0),
+            mu_m=rng.uniform(1.1, 1.6), f=rng.uniform(0.5, 2.0), m=rng.uniform(0.5, 2.0),
+        )
+        h = model.Q ** (model.mu_f + (model.sigma - 1) * (model.mu_m - 1))
+        if 0.1 < float(labour_closed_form(model.q, model.phi, h)) < 0.9:
+            return model
+
+
+CASES["takita2025"] = Case(
+    make=_takita2025_draw,
+    bad=(("q", 1.0, "q in (0, 1)"), ("sigma", 1.0, "sigma > 1"), ("tau", 0.9, "tau >= 1"),
+         ("beta", 0.0, "beta > 0"), ("Q", -1.0, "Q > 0"), ("mu_f", 0.0, "mu_f > 0"),
+         ("f", 0.0, "f > 0")),
+    fd_params=("q", "tau", "beta", "Q", "mu_m"),
+)
