@@ -68,7 +68,7 @@ from ..core.statics import jacobian
 from ..core.transforms import fischer_burmeister
 from .income import ShiftedExponential, replace_static, shift_and_spread
 
-__all__ = ["FGH2011", "production_patterns", "tau_from_rho", "welfare_change", "SCENARIOS"]
+__all__ = ["FGH2011", "production_patterns", "regime_sweep", "tau_from_rho", "welfare_change", "SCENARIOS"]
 
 SCENARIOS = ("autarky", "trade", "general", "pattern", "integrated")
 
@@ -430,6 +430,36 @@ def production_patterns(model: FGH2011) -> dict:
     converged, valid, m, n, rebate = jax.vmap(one)(jnp.asarray(patterns))
     return {"patterns": jnp.asarray(patterns), "converged": converged, "valid": valid, "m": m, "n": n,
             "rebate": rebate, "n_valid": jnp.sum(valid)}
+
+
+@eqx.filter_jit
+def _regime_sweep(model, over, select):
+    from ..core._tree import replace_fields
+    from ..core.solve import solve_impl
+
+    def one(values):
+        point = replace_fields(model, values)
+        eq = solve_impl(point, point.guess(), None, 100, 1e-10, 1e-10, 1e-8)
+        return {**select(eq), "converged": eq.converged}
+
+    return jax.vmap(one)(over)
+
+
+def regime_sweep(model: FGH2011, over: dict, of=None) -> dict:
+    """Solve a scenario-'general' model at many parameter points, each from its own production
+    pattern (`guess()` per point; `diffecon.sweep` starts every point from the base guess).
+
+    **Arguments:** `model`; `over`: parameter name -> values with a common leading batch axis;
+    `of`: outcome name(s) (default all).
+
+    **Returns:** dict of outcome arrays (batch + outcome shape) and `converged`.
+    """
+    from ..core.statics import outcome_selector
+
+    over = {k: jnp.asarray(v, jnp.float64) for k, v in over.items()}
+    if of is None:
+        of = list(jax.eval_shape(lambda: model.outcomes(model.guess())))
+    return _regime_sweep(model, over, outcome_selector(of))
 
 
 def welfare_change(model: FGH2011, wrt: str):
