@@ -1,8 +1,10 @@
-"""Timing helpers and the results table shared by every `bench_<model>.py`.
+"""Timing helpers and the results tables shared by every `bench_<model>.py`.
 
-Protocol: a module `benchmarks/bench_<name>.py` defines `run(quick: bool) -> list[Result]`,
+Protocol: a module `benchmarks/bench_<name>.py` defines `run(quick: bool) -> list[Result]`
+(optionally `run(quick, batch)`, `batch` being the batch sizes asked for on the command line),
 timing diffecon and its SciPy baseline (root finding + central finite differences) in the same
-process. `python -m benchmarks.run` collects every module and writes one Markdown table.
+process. `python -m benchmarks.run` collects every module and writes one Markdown table, plus a
+cost-growth table of the rows that carry a `series` (time against `n`: batch size, countries...).
 """
 
 from __future__ import annotations
@@ -10,13 +12,18 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import jax
+import numpy as np
 
-__all__ = ["Result", "time_jax", "time_python", "markdown_table", "machine_description"]
+__all__ = [
+    "Result", "time_jax", "time_python", "markdown_table", "growth_table", "machine_description",
+    "accelerators", "sweep_devices", "batch_sizes", "growth_exponent",
+]
 
 
 @dataclass
@@ -38,23 +45,31 @@ class Result:
     deriv_err_baseline: float | None = None
     baseline_n: int | None = None  # baseline run on fewer points, time scaled up to n
     note: str = ""
+    series: str | None = None  # rows of one (model, series) form a cost-growth curve over n
 
     @property
     def ratio(self) -> float | None:
         return None if self.baseline_s is None else self.baseline_s / self.diffecon_s
+
+    @property
+    def per_second(self) -> float:
+        """Equilibria (with their statics) per second, warm."""
+        return self.n / self.diffecon_s
 
 
 def _block(out: Any) -> Any:
     return jax.block_until_ready(out)
 
 
-def time_jax(fn: Callable[[], Any], repeats: int = 5) -> tuple[float, float, Any]:
-    """(compile_s, median warm seconds, output) of a jitted, argument-free callable."""
+def time_jax(fn: Callable[[], Any], repeats: int = 5, budget_s: float = 10.0) -> tuple[float, float, Any]:
+    """(compile_s, median warm seconds, output) of a jitted, argument-free callable.
+
+    Warm repeats stop early once they have used `budget_s` (a 10^6 batch is timed once)."""
     start = time.perf_counter()
     out = _block(fn())
     first = time.perf_counter() - start
-    warm = []
-    for _ in range(repeats):
+    warm: list[float] = []
+    while len(warm) < repeats and (not warm or sum(warm) < budget_s):
         start = time.perf_counter()
         out = _block(fn())
         warm.append(time.perf_counter() - start)
@@ -72,12 +87,73 @@ def time_python(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
     return statistics.median(times), out
 
 
+def accelerators() -> list[jax.Device]:
+    """The GPUs (or TPUs) JAX can use; empty on a CPU-only machine."""
+    return [d for d in jax.devices() if d.platform != "cpu"]
+
+
+def sweep_devices() -> str | None:
+    """`devices=` for `sweep`: shard over every device when there are several."""
+    return "all" if len(jax.devices()) > 1 else None
+
+
+def batch_sizes(quick: bool, batch: list[int] | None) -> list[int]:
+    """Batch sizes to time: the command line's `--batch`, else 10^3 (quick) or 10^4 and 10^6."""
+    if batch:
+        return sorted(set(int(b) for b in batch))
+    return [1_000] if quick else [10_000, 1_000_000]
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _ram_gib() -> float | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gpu_names() -> str:
+    """nvidia-smi's view of the GPUs (name, memory, driver), or "" when there is none."""
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return "; ".join(line.strip() for line in out.stdout.splitlines() if line.strip())
+
+
 def machine_description() -> str:
-    devices = ", ".join(sorted({f"{d.platform}:{d.device_kind}" for d in jax.devices()}))
-    return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"JAX {jax.__version__} on {devices}, Python {platform.python_version()}"
-    )
+    """CPU, RAM, the devices JAX computes on (GPU name and memory when present), versions."""
+    kinds: dict[str, int] = {}
+    for d in jax.devices():
+        key = f"{d.platform}:{d.device_kind}"
+        kinds[key] = kinds.get(key, 0) + 1
+    devices = ", ".join(f"{n}× {k}" for k, n in sorted(kinds.items()))
+    ram = _ram_gib()
+    parts = [
+        f"CPU {_cpu_model()} ({os.cpu_count()} cores visible"
+        + (f", {ram:.0f} GiB RAM)" if ram else ")"),
+        f"JAX {jax.__version__} ({jax.default_backend()} backend) on {devices}",
+    ]
+    gpus = _gpu_names()
+    if gpus:
+        parts.append(f"GPU {gpus}")
+    elif not accelerators():
+        parts.append("no GPU")
+    parts.append(f"Python {platform.python_version()}")
+    return "; ".join(parts)
 
 
 def _num(x: float | None, fmt: str) -> str:
@@ -86,17 +162,56 @@ def _num(x: float | None, fmt: str) -> str:
 
 def markdown_table(results: list[Result]) -> str:
     lines = [
-        "| model | task | n | diffecon warm (s) | compile (s) | SciPy baseline (s) | ratio | "
-        "deriv. rel. error diffecon | deriv. rel. error baseline | note |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| model | task | n | diffecon warm (s) | equilibria/s | compile (s) | SciPy baseline (s) | "
+        "ratio | deriv. rel. error diffecon | deriv. rel. error baseline | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         note = r.note
         if r.baseline_n is not None and r.baseline_n != r.n:
             note = (note + "; " if note else "") + f"baseline timed on {r.baseline_n} points, scaled"
         lines.append(
-            f"| {r.model} | {r.task} | {r.n} | {r.diffecon_s:.4g} | {r.compile_s:.3g} | "
+            f"| {r.model} | {r.task} | {r.n} | {r.diffecon_s:.4g} | {r.per_second:.3g} | {r.compile_s:.3g} | "
             f"{_num(r.baseline_s, '.4g')} | {_num(r.ratio, '.0f')}× | {_num(r.deriv_err_diffecon, '.1e')} | "
             f"{_num(r.deriv_err_baseline, '.1e')} | {note} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def growth_exponent(n: list[float], seconds: list[float]) -> float | None:
+    """Slope b of log(time) = a + b·log(n), least squares (time ∝ n^b); None below 2 sizes."""
+    if len(set(n)) < 2:
+        return None
+    return float(np.polyfit(np.log(n), np.log(seconds), 1)[0])
+
+
+def growth_table(results: list[Result]) -> str:
+    """Cost growth: warm time against n for every (model, series), with the fitted exponent
+    over all sizes and over the two largest (where fixed per-call costs have faded)."""
+    curves: dict[tuple[str, str], list[Result]] = {}
+    for r in results:
+        if r.series is not None:
+            curves.setdefault((r.model, r.series), []).append(r)
+    if not curves:
+        return ""
+    lines = [
+        "| model | series | n | warm (s) | compile (s) | µs per equilibrium | equilibria/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    exponents = []
+    for (model, series), rows in curves.items():
+        rows = sorted(rows, key=lambda r: r.n)
+        for r in rows:
+            lines.append(
+                f"| {model} | {series} | {r.n} | {r.diffecon_s:.4g} | {r.compile_s:.3g} | "
+                f"{1e6 * r.diffecon_s / r.n:.3g} | {r.per_second:.3g} |"
+            )
+        b_all = growth_exponent([r.n for r in rows], [r.diffecon_s for r in rows])
+        b_top = growth_exponent([r.n for r in rows[-2:]], [r.diffecon_s for r in rows[-2:]])
+        if b_all is not None:
+            exponents.append(
+                f"- {model} / {series}: time ∝ n^{b_all:.2f} over n = {rows[0].n}…{rows[-1].n}"
+                + (f" (n^{b_top:.2f} between the two largest)" if len(rows) > 2 else "")
+            )
+    return "\n".join(lines) + "\n\n" + "\n".join(exponents) + ("\n" if exponents else "")
+

@@ -154,10 +154,47 @@ def _cast(tree: Any, dtype: str) -> Any:
     )
 
 
-def _output_sizes(model: Model, x0: Any, select: OutcomeSelector) -> int:
-    eq = Equilibrium(model, x0, model.outcomes(x0), jnp.asarray(True), jnp.asarray(0.0), jnp.asarray(0))
-    shapes = jax.eval_shape(select, eq)
-    return sum(int(np.prod(s.shape)) for s in jax.tree_util.tree_leaves(shapes)) + 3
+# Sizes depend only on shapes: cached per (model structure, shapes, selection), so repeated
+# small sweeps do not pay for re-tracing the model (tens of milliseconds) on every call.
+_SIZES: dict[Any, Any] = {}
+
+
+def _shape_key(*trees: Any) -> Any:
+    leaves, treedef = jax.tree_util.tree_flatten(trees)
+    return treedef, tuple((np.shape(v), str(getattr(v, "dtype", type(v).__name__))) for v in leaves)
+
+
+def _cached(key: Any, compute: Any) -> Any:
+    try:
+        hash(key)
+    except TypeError:  # an unhashable static field: just compute
+        return compute()
+    if key not in _SIZES:
+        if len(_SIZES) > 512:  # e.g. a fresh lambda `of=` on every call
+            _SIZES.clear()
+        _SIZES[key] = compute()
+    return _SIZES[key]
+
+
+def _float_outcomes(model: Model, x0: Any) -> tuple[str, ...]:
+    def compute():
+        sample = jax.eval_shape(model.outcomes, x0)
+        return tuple(k for k, v in sample.items() if jnp.issubdtype(v.dtype, jnp.inexact))
+
+    return _cached(("outcomes", _shape_key(model, x0)), compute)
+
+
+def _output_size(model: Model, x0: Any, select: OutcomeSelector) -> int:
+    """Scalars one point returns (selected outcomes and the three flags)."""
+    def compute():
+        def selected(model, x0):
+            eq = Equilibrium(model, x0, model.outcomes(x0), jnp.asarray(True), jnp.asarray(0.0), jnp.asarray(0))
+            return select(eq)
+
+        shapes = jax.eval_shape(selected, model, x0)
+        return sum(int(np.prod(s.shape)) for s in jax.tree_util.tree_leaves(shapes)) + 3
+
+    return _cached(("size", select, _shape_key(model, x0)), compute)
 
 
 def sweep(
@@ -226,18 +263,16 @@ def sweep(
     if points.traced and (devs or precision != "float64"):
         raise ValueError("sweep inside jit/grad/vmap supports neither devices= nor dtype='float32'.")
     x0 = model.guess() if x0 is None else x0
-    if of is None:
-        sample = model.outcomes(x0)
-        of = tuple(k for k, v in sample.items() if jnp.issubdtype(jnp.asarray(v).dtype, jnp.inexact))
-    select = outcome_selector(of)
+    select = outcome_selector(_float_outcomes(model, x0) if of is None else of)
 
     units_shape, path_len = unit_shape(points, warm_start)
     n_units = int(np.prod(units_shape, dtype=np.int64))
     n_devices = len(devs) if devs else 1
     itemsize = np.dtype(precision).itemsize
     n_in = sum(int(np.prod(s)) for s in points.param_shapes.values())
-    n_out = _output_sizes(model, x0, select) * (1 + sum(int(np.prod(np.shape(getattr(model, n)))) for n in wrt))
-    solve_bytes = bytes_per_solve(model, x0, n_out, n_in, len(wrt), itemsize)
+    n_out = _output_size(model, x0, select) * (1 + sum(int(np.prod(np.shape(getattr(model, n)))) for n in wrt))
+    solve_bytes = _cached(("bytes", len(wrt), n_out, n_in, itemsize, _shape_key(model, x0)),
+                          lambda: bytes_per_solve(model, x0, n_out, n_in, len(wrt), itemsize))
     budget = memory_budget(devs[0] if devs else jax.devices()[0]) if memory is None else int(memory)
     cut = plan(max(n_units, 1), n_devices, solve_bytes, (n_in + n_out) * itemsize * path_len,
                budget, chunk)
