@@ -334,6 +334,12 @@ def reduced_form(model: Ara2026, omega):
     equilibrium, spec §7.4) and `feasible` (b₁, b₂ > 0, spec R2).
     """
     omega = jnp.asarray(omega, dtype=jnp.float64)
+    flat = _reduced_form_flat(model, omega.reshape(-1))
+    return {key: v.reshape(omega.shape) for key, v in flat.items()}
+
+
+@eqx.filter_jit
+def _reduced_form_flat(model, omega):
     s, k = model.sigma, model.k
     kappa, rho = k / (s - 1), (s - 1) / s
 
@@ -361,8 +367,7 @@ def reduced_form(model: Ara2026, omega):
             "feasible": jnp.all(b > 0),
         }
 
-    flat = jax.vmap(one)(omega.reshape(-1))
-    return {key: v.reshape(omega.shape) for key, v in flat.items()}
+    return jax.vmap(one)(omega)
 
 
 def batch_elasticities(eq, of, wrt=("L1",)):

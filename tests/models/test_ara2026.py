@@ -1,21 +1,17 @@
 """Ara (2026): spec anchors, the paper's analytic statics (6)-(8), (12), (21), (22) at random draws,
 finite differences, symmetry and homogeneity, polar-case nesting, regimes and bad input."""
 
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import diffecon as de
 from diffecon.models import Ara2026
 from diffecon.models import _ara2026_closed_forms as cf
-from diffecon.models.ara2026 import RegimeError, batch_elasticities, check_regime, reduced_form
+from diffecon.models.ara2026 import RegimeError, check_regime, reduced_form
+from diffecon.replicate.ara2026 import solve_statics
 
 PARAMS = ("L1", "L2", "sigma", "k", "tau_x", "tau_m", "f_d", "f_x", "f_dm", "f_xm", "f_e", "phi_min")
 CUTOFFS = tuple(f"phi_{a}{i}" for i in (1, 2) for a in ("D", "DM", "X", "XM"))
-HATS = ("omega", "W", "R_X", "E_M", "RX_EM1", "RX_EM2", "alpha_X1", "alpha_M1") + CUTOFFS
-LEVELS = ("omega", "W", "alpha_X1", "alpha_X2", "alpha_M1", "alpha_M2", "theta1", "theta2", "W1", "W2",
-          "R1", "R2", "R_X", "E_M", "B1", "B2") + CUTOFFS
-POLAR_HATS = ("omega", "phi_D1", "phi_D2", "W")
 H = 1e-4  # central-difference step in ln L1 (spec §16: ~1e-9 agreement)
 
 
@@ -47,25 +43,16 @@ def _spec_rows(n_random, draws, **changes):
     return draws
 
 
-def _statics(eq):
-    """Outcome levels and exact elasticities w.r.t. L1 in one vector (one compile per option)."""
-    hats = batch_elasticities(eq, HATS if eq.model.trade == "both" else POLAR_HATS, ("L1",))[:, 0]
-    return jnp.concatenate([jnp.stack([eq[n] for n in LEVELS if n in eq.outcomes]), hats])
-
-
 def _run(base, draws, L, scale=None):
-    """Solve every draw at every column of relative sizes L = L1/L2 (L2 times `scale`):
-    levels and hats as dicts of arrays of shape (draw, column)."""
-    over = {n: np.repeat(draws[n][:, None], L.shape[1], 1) for n in PARAMS if n not in ("L1", "L2")}
-    over["L2"] = draws["L2"][:, None] * (np.ones(L.shape[1]) if scale is None else scale)
+    """Solve every draw at every column of relative sizes L = L1/L2 (L2 times `scale`), in one
+    compiled sweep shared with the replication: levels, hats and flags as arrays (draw, column)."""
+    n, cols = L.shape
+    over = {name: np.repeat(draws[name][:, None], cols, 1) for name in PARAMS if name not in ("L1", "L2")}
+    over["L2"] = draws["L2"][:, None] * (np.ones(cols) if scale is None else scale)
     over["L1"] = L * over["L2"]
-    out = de.sweep(base, over, of=_statics)
-    names = [n for n in LEVELS if n in base.outcomes(base.guess())]
-    hats = HATS if base.trade == "both" else POLAR_HATS
-    vec = np.asarray(out["_statics"])
-    levels = {n: vec[..., i] for i, n in enumerate(names)}
-    dhat = {n: vec[..., len(names) + i] for i, n in enumerate(hats)}
-    return levels, dhat, np.asarray(out["converged"])
+    levels, hats, conv = solve_statics(base, {k: v.ravel() for k, v in over.items()})
+    shape = lambda d: {k: v.reshape(n, cols) for k, v in d.items()}  # noqa: E731
+    return shape(levels), shape(hats), conv.reshape(n, cols)
 
 
 @pytest.fixture(scope="module")
