@@ -391,16 +391,27 @@ def _figure_curves(out_dir, t, number, ref_points):
     return path, rows
 
 
+def _size_axis(ax):
+    """Log-scaled L axis with plain tick labels."""
+    ax.set_xscale("log")
+    ticks = [0.3, 0.5, 1.0, 2.0, 3.0]
+    ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+    ax.set_xticks([], minor=True)
+    ax.set_xlabel("L = L₁/L₂")
+
+
 def _figure_trade(out_dir, pts, t, name):
     fig, (a, b) = plot.figure(2)
     a.plot(L_GRID, pts.grid(t, "R_X"), label="R_X = R_X1/R_X2")
     a.plot(L_GRID, pts.grid(t, "E_M"), label="E_M = E_M1/E_M2")
-    a.set(xscale="log", xlabel="L = L₁/L₂", title=f"(a) final-good and input trade, τ_M = {t}")
+    _size_axis(a)
+    a.set(yscale="log", title=f"(a) final-good and input trade, τ_M = {t}")
     a.legend(fontsize=8)
     b.plot(L_GRID, pts.grid(t, "RX_EM1"), label="R_X1/E_M1")
     b.plot(L_GRID, pts.grid(t, "RX_EM2"), label="R_X2/E_M2")
     b.axhline(1.0, color="grey", lw=0.8)
-    b.set(xscale="log", xlabel="L = L₁/L₂", title="(b) final-good over input trade")
+    _size_axis(b)
+    b.set(title="(b) final-good over input trade")
     b.legend(fontsize=8)
     return plot.save(fig, out_dir / name)
 
@@ -410,8 +421,10 @@ def _figure_four(out_dir, pts):
     for t in (P_A, P_B):
         a.plot(L_GRID, pts.grid(t, "omega"), label=f"τ_M = {t}")
         b.plot(L_GRID, pts.grid(t, "W"), label=f"τ_M = {t}")
-    a.set(xscale="log", xlabel="L = L₁/L₂", ylabel="ω = w₁/w₂", title="(a) relative wage, eq. (21)")
-    b.set(xscale="log", xlabel="L = L₁/L₂", ylabel="W₁/W₂", title="(b) relative welfare, eq. (22)")
+    for ax in (a, b):
+        _size_axis(ax)
+    a.set(ylabel="ω = w₁/w₂", title="(a) relative wage, eq. (21)")
+    b.set(ylabel="W₁/W₂", title="(b) relative welfare, eq. (22)")
     a.legend(fontsize=8)
     b.legend(fontsize=8)
     return plot.save(fig, out_dir / "figure4_wage_and_welfare.png")
