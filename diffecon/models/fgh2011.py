@@ -102,7 +102,7 @@ class FGH2011(Model):
     y_grid: jnp.ndarray = param((1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0))
     income: tuple = eqx.field(default_factory=_default_income)
     scenario: str = eqx.field(static=True, default="autarky")
-    active: jnp.ndarray | None = None
+    active: jnp.ndarray | None = eqx.field(default=None, converter=lambda a: None if a is None else jnp.asarray(a, jnp.float64))
 
     @classmethod
     def from_rho(cls, rho, **kwargs):

@@ -250,7 +250,7 @@ def test_regime_sweep_many_qualities_and_countries():
     """Prop. 5 and 6 with K = 3, Q = 3 (spec claims 26-27)."""
     dists = tuple(ShiftedExponential(1.0, s, n_nodes=48) for s in (1.5, 3.0, 6.0))
     m = FGH2011(q=(0.9, 1.0, 1.1), theta=(0.45, 0.6, 0.75), f=(1.5, 3.0, 6.0), c=(0.05, 0.15, 0.3),
-                tau=(0.0, 0.0, 0.0), N=(1000.0,) * 3, tariff=(0.0,) * 3, income_shift=(0.0,) * 3,
+                tau=(1.0, 1.0, 1.0), N=(1000.0,) * 3, tariff=(0.0,) * 3, income_shift=(0.0,) * 3,
                 income_spread=(1.0,) * 3, income=dists, scenario="general")
     q, theta = np.asarray(m.q), np.asarray(m.theta)
     taus = np.stack([tau_from_rho(np.full(3, r), q, theta) for r in (0.1, 0.97)])
