@@ -15,12 +15,17 @@ complementarity, so one solver covers every regime of the paper's Tables 8 and 9
 
 from __future__ import annotations
 
+import equinox as eqx
+import jax
 import jax.numpy as jnp
 
+from ..core._tree import replace_fields
 from ..core.model import Model, at_least, between, greater_than, param, positive
+from ..core.solve import solve_impl
+from ..core.statics import jacobian
 from ..core.transforms import box_complementarity
 
-__all__ = ["Takita2025", "REGIMES"]
+__all__ = ["Takita2025", "REGIMES", "home_market_statics", "regime_boundary"]
 
 #: Names of the `regime` outcome's values (for the large country 1, q ≥ ½).
 REGIMES = ("CA-small", "RHME", "HME", "CA-large")
@@ -208,7 +213,40 @@ def home_market_statics(model: Takita2025) -> dict:
 
     **Returns:** dict `{"dL1/dq": ..., "dL1/dQ": ..., "dL1/dbeta": ...}`.
     """
-    from ..core.statics import jacobian
-
     jac = jacobian(model, "L1", ["q", "Q", "beta"])["L1"]
     return {f"dL1/d{name}": jac[name] for name in ("q", "Q", "beta")}
+
+
+@eqx.filter_jit
+def regime_boundary(model: Takita2025, start: dict, stop: dict, steps: int = 60) -> dict:
+    """Where the `regime` outcome changes along the segment of parameters from `start` to `stop`
+    (e.g. q from ½ to 1, or Q across a threshold): bisection on full equilibrium solves, each from
+    the model's guess, not on a closed form.
+
+    Assumes the regime at `start` differs from that at `stop`; if it changes more than once, one
+    of the changes is found. Works under `jax.vmap` (batches of models and segments).
+
+    **Arguments:** `model`; `start`, `stop`: dicts with the same parameter names; `steps`:
+    bisection halvings (60 take a unit segment below 1e-17).
+
+    **Returns:** dict of the parameters at the boundary (midpoint of the final bracket).
+    """
+
+    def at(t):
+        return {k: (1 - t) * jnp.asarray(start[k], jnp.float64) + t * jnp.asarray(stop[k], jnp.float64)
+                for k in start}
+
+    def regime_at(t):
+        m = replace_fields(model, at(t))
+        return solve_impl(m, m.guess(), None, 100, 1e-12, 1e-12, 1e-10).outcomes["regime"]
+
+    first = regime_at(jnp.asarray(0.0))
+
+    def halve(_, bracket):
+        a, b = bracket
+        mid = 0.5 * (a + b)
+        same = regime_at(mid) == first
+        return jnp.where(same, mid, a), jnp.where(same, b, mid)
+
+    a, b = jax.lax.fori_loop(0, steps, halve, (jnp.asarray(0.0), jnp.asarray(1.0)))
+    return at(0.5 * (a + b))
