@@ -158,12 +158,13 @@ def plan(n_units: int, n_devices: int, solve_bytes: int, io_bytes: int, budget: 
     """
     per_device = max(1, -(-n_units // n_devices))
     if chunk is None:
-        chunk = max(1, min(budget // 2 // max(solve_bytes, 1), per_device, _MAX_AUTO_CHUNK))
+        cap = max(1, min(budget // 2 // max(solve_bytes, 1), _MAX_AUTO_CHUNK))
+        chunk = -(-per_device // -(-per_device // cap))  # equal chunks: little padding
     step = chunk * n_devices
     fits = max(1, budget // 2 // max(io_bytes, 1)) * n_devices  # units per call, all devices
-    block = max(step, fits // step * step)
-    needed = -(-n_units // step) * step
-    block = min(block, needed)
+    block = min(max(step, fits // step * step), -(-n_units // step) * step)
+    n_blocks = -(-n_units // block)
+    block = -(-(-(-n_units // n_blocks)) // step) * step  # equal blocks, still ≤ the bound
     return Plan(chunk, block, -(-n_units // block))
 
 

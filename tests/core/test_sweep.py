@@ -64,6 +64,7 @@ def test_plan_respects_the_memory_budget(rng):
         assert p.chunk == 1 or p.chunk * solve_bytes <= budget // 2
         assert p.block % step == 0 and p.n_blocks * p.block >= n > (p.n_blocks - 1) * p.block
         assert p.block == step or p.block * io_bytes <= budget // 2 * devices
+        assert p.n_blocks * p.block - n < p.n_blocks * step  # padding: under one step per block
 
 
 def test_warm_start_follows_a_path_and_survives_a_failed_point():
