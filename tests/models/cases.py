@@ -116,3 +116,28 @@ CASES["takita2025"] = Case(
          ("f", 0.0, "f > 0")),
     fd_params=("q", "tau", "beta", "Q", "mu_m"),
 )
+
+
+def _fgh2011(rng):
+    from diffecon.models import FGH2011, tau_from_rho
+    from diffecon.models.income import ShiftedExponential
+
+    q_low = rng.uniform(0.8, 1.0)
+    q = (q_low, q_low + rng.uniform(0.1, 0.3))
+    c = (rng.uniform(0.0, 0.1), rng.uniform(0.1, 0.25))
+    theta_low = rng.uniform(0.3, 0.5)
+    theta = (theta_low, min(theta_low + rng.uniform(0.05, 0.3), 0.95 * (1 - c[1]) * q[1]))
+    return FGH2011(
+        q=q, theta=theta, c=c, f=rng.uniform(0.5, 8.0, 2), N=rng.uniform(300, 3000, 2),
+        tau=tau_from_rho(rng.uniform(0.05, 0.5, 2), q, theta), scenario="trade",
+        income=(ShiftedExponential(1.0, rng.uniform(1, 8)), ShiftedExponential(1.0, rng.uniform(1, 8))),
+    )
+
+
+CASES["fgh2011_trade"] = Case(
+    make=_fgh2011,
+    bad=(("N", (1000.0, -1.0), "N > 0"), ("theta", (0.5, 1.2), "theta in (0, 1]"),
+         ("f", (0.0, 1.0), "f > 0"), ("tau", (-0.1, 1.0), "tau >= 0")),
+    fd_params=("N", "theta", "tau"),
+    fd_outcomes=("n", "n_eff", "s", "log_v"),
+)
