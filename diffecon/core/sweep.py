@@ -275,7 +275,11 @@ def sweep(
     n_out = _output_size(model, x0, select) * (1 + sum(int(np.prod(np.shape(getattr(model, n)))) for n in wrt))
     solve_bytes = _cached(("bytes", len(wrt), n_out, n_in, itemsize, _shape_key(model, x0)),
                           lambda: bytes_per_solve(model, x0, n_out, n_in, len(wrt), itemsize))
-    budget = memory_budget(devs[0] if devs else jax.devices()[0]) if memory is None else int(memory)
+    if memory is None:  # this process's own device: another host's has no statistics here
+        mine = [d for d in devs or () if d.process_index == jax.process_index()]
+        budget = memory_budget(mine[0] if mine else jax.local_devices()[0])
+    else:
+        budget = int(memory)
     cut = plan(max(n_units, 1), n_devices, solve_bytes, (n_in + n_out) * itemsize * path_len,
                budget, chunk)
     if points.traced and cut.n_blocks > 1:
