@@ -15,8 +15,8 @@ import optimistix as optx
 
 from ..core._tree import check_field_names, flat_with_names, replace_fields
 from ..core.model import Model, check_requirements
-from ..core.solve import SolveError, solve_impl
-from ._domains import check_inside, free_bounds, from_unconstrained, to_unconstrained
+from ..core.solve import solve, solve_impl
+from ._domains import check_inside, dtheta_du, free_bounds, from_unconstrained, to_unconstrained
 from ._identification import Identification, delta_covariance, identification
 from ._progress import ProgressBar
 
@@ -40,6 +40,12 @@ class _OutcomeMoments(eqx.Module):
         eq = solve_impl(model, model.guess(), None, 100, 1e-10, 1e-10, 1e-8)
         return {k: eq.outcomes[k] for k in self.keys}, eq.converged
 
+    def final(self, model: Model):
+        # `solve` (not a new jitted program): usually compiled already, and raises SolveError
+        # naming the worst equation if the fitted model has no equilibrium.
+        eq = solve(model)
+        return {k: eq.outcomes[k] for k in self.keys}
+
 
 class _UserMoments(eqx.Module):
     """Moments = a user function `model -> PyTree of arrays`."""
@@ -48,6 +54,9 @@ class _UserMoments(eqx.Module):
 
     def __call__(self, model: Model):
         return self.fn(model), jnp.array(True)
+
+    def final(self, model: Model):
+        return self.fn(model)
 
 
 def _flat(tree: Any) -> jax.Array:
@@ -105,29 +114,30 @@ _LS_OPTIONS = {"jac": "bwd"}
 
 
 def _ls_state(problem, solver, u):
-    f_struct = jax.eval_shape(problem.residual, u)
+    f_struct = jax.ShapeDtypeStruct(problem.observed.shape, problem.observed.dtype)
     return solver.init(_ls_fn, u, problem, _LS_OPTIONS, f_struct, None, frozenset())
 
 
 @eqx.filter_jit
 def _ls_start(problem, solver, u):
-    return eqx.filter(_ls_state(problem, solver, u), eqx.is_array)
+    return _ls_state(problem, solver, u)
+
+
+def _ls_running(state):
+    return ~state.terminate & (state.result == optx.RESULTS.successful)
 
 
 @eqx.filter_jit
-def _ls_chunk(problem, solver, u, dynamic_state, step, history, total, chunk):
+def _ls_chunk(problem, solver, u, state, step, history, total, chunk):
     """Up to `chunk` Gauss–Newton/Levenberg–Marquardt steps (optimistix's own step function,
     so the damping, acceptance and termination are optimistix's)."""
-    # The state's non-array part (jaxprs of the Jacobian operator) is rebuilt in this trace,
-    # so repeated chunk calls hit the same compiled function.
-    static_state = eqx.filter(_ls_state(problem, solver, u), eqx.is_array, inverse=True)
-
-    def running(state):
-        return ~state.terminate & (state.result == optx.RESULTS.successful)
+    # With a materialised Jacobian the state's non-array part holds no traced function, so it
+    # is the same object structure on every call and the chunks share one compilation.
+    dynamic_state, static_state = eqx.partition(state, eqx.is_array)
 
     def cond(carry):
         _, dynamic, k, i, _ = carry
-        return (i < chunk) & (k < total) & running(eqx.combine(dynamic, static_state))
+        return (i < chunk) & (k < total) & _ls_running(eqx.combine(dynamic, static_state))
 
     def body(carry):
         y, dynamic, k, i, hist = carry
@@ -142,7 +152,7 @@ def _ls_chunk(problem, solver, u, dynamic_state, step, history, total, chunk):
     )
     state = eqx.combine(dynamic, static_state)
     converged = state.terminate & (state.result == optx.RESULTS.successful)
-    return y, dynamic, k, hist, converged, ~running(state)
+    return y, state, k, hist, _ls_running(state), converged
 
 
 def _optax_update(optimiser, problem, u, opt_state, loss, grad):
@@ -177,37 +187,60 @@ def _optax_chunk(problem, optimiser, u, opt_state, step, history, grad_norm, tot
 
 def _run_least_squares(problem, solver, u0, total, bar):
     chunk = max(1, math.ceil(total / 20))
-    dynamic = _ls_start(problem, solver, u0)
-    u, k, hist = u0, jnp.asarray(0), jnp.full((total,), jnp.nan)
+    state = _ls_start(problem, solver, u0)
+    u, k, hist = u0, np.asarray(0), np.full((total,), np.nan)
     while True:
-        u, dynamic, k, hist, converged, stopped = _ls_chunk(problem, solver, u, dynamic, k, hist, total, chunk)
-        steps = int(k)
-        bar.update(steps, float(hist[steps - 1]) if steps else float("nan"))
-        if bool(stopped) or steps >= total:
-            return u, np.asarray(hist[:steps]), bool(converged), steps
+        u, state, k, hist, running, converged = _ls_chunk(problem, solver, u, state, k, hist, total, chunk)
+        steps, losses = int(k), np.asarray(hist)
+        bar.update(steps, losses[steps - 1] if steps else float("nan"))
+        if not bool(running) or steps >= total:
+            # The state holds the materialised Jacobian of the weighted residual at the last
+            # accepted iterate (= u), so the moment Jacobian needs no second compilation.
+            jac_u = getattr(state.f_info.jac, "pytree", None)
+            return np.asarray(u), losses[:steps], bool(converged), steps, jac_u
 
 
 def _run_optax(problem, optimiser, u0, total, gtol, bar):
     chunk = max(1, math.ceil(total / 20))
-    carry = (u0, optimiser.init(u0), jnp.asarray(0), jnp.full((total,), jnp.nan), jnp.asarray(jnp.inf))
+    carry = (u0, optimiser.init(jnp.asarray(u0)), np.asarray(0), np.full((total,), np.nan), np.asarray(np.inf))
     while True:
         carry = _optax_chunk(problem, optimiser, *carry, total, chunk, gtol)
         u, _, k, hist, norm = carry
-        steps = int(k)
-        bar.update(steps, float(hist[steps - 1]) if steps else float("nan"))
+        steps, losses = int(k), np.asarray(hist)
+        bar.update(steps, losses[steps - 1] if steps else float("nan"))
         if float(norm) <= gtol or steps >= total:
             if float(norm) > gtol:  # the last recorded gradient predates the last update
-                norm = jnp.max(jnp.abs(jax.grad(problem.loss)(u)))
-            return u, np.asarray(hist[:steps]), bool(float(norm) <= gtol), steps
+                norm = np.max(np.abs(np.asarray(_loss_gradient(problem, u))))
+            return np.asarray(u), losses[:steps], bool(float(norm) <= gtol), steps, None
 
 
 @eqx.filter_jit
-def _moments_and_jacobian(problem, theta):
-    def f(t):
-        m, ok = problem.moments_at(t)
-        return m, (m, ok)
+def _loss_gradient(problem, u):
+    return jax.grad(problem.loss)(u)
 
-    return jax.jacfwd(f, has_aux=True)(theta)
+
+@eqx.filter_jit
+def _moment_jacobian(problem, theta):
+    return jax.jacfwd(lambda t: problem.moments_at(t)[0])(theta)
+
+
+def _jacobian_from_search(jac_u, problem, u, root_weight):
+    """∂m/∂θ from the search's ∂(Rᵀ(m − t))/∂u, when Rᵀ is invertible (else None).
+
+    By the chain rule ∂m/∂θ = (Rᵀ)⁻¹ · ∂r/∂u · (dθ/du)⁻¹, with dθ/du diagonal.
+    """
+    if jac_u is None or np.shape(jac_u) != (problem.observed.size, problem.lower.size):
+        return None
+    lower, upper = np.asarray(problem.lower), np.asarray(problem.upper)
+    slope = dtheta_du(from_unconstrained(u, lower, upper, np), lower, upper)
+    if np.any(slope == 0):
+        return None
+    jac = np.asarray(jac_u) / slope
+    if root_weight.ndim == 1:
+        return None if np.any(root_weight == 0) else jac / root_weight[:, None]
+    if np.linalg.matrix_rank(root_weight) < root_weight.shape[0]:
+        return None
+    return np.linalg.solve(root_weight, jac)
 
 
 # ----------------------------------------------------------------------------- input checks
@@ -244,7 +277,10 @@ def _callable_targets(model: Model, targets: Any):
         )
     fn, data = targets
     structure = jax.eval_shape(fn, model)
-    observed = jax.tree_util.tree_map(lambda x: np.asarray(x, dtype=np.float64), data)
+    if isinstance(structure, jax.ShapeDtypeStruct):  # one array of moments: data may be a list
+        observed = np.asarray(data, dtype=np.float64)
+    else:
+        observed = jax.tree_util.tree_map(lambda x: np.asarray(x, dtype=np.float64), data)
     if jax.tree_util.tree_structure(structure) != jax.tree_util.tree_structure(observed):
         raise ValueError(
             f"the moments function returns {jax.tree_util.tree_structure(structure)}, but the observed "
@@ -254,7 +290,7 @@ def _callable_targets(model: Model, targets: Any):
         jax.tree_util.tree_flatten_with_path(structure)[0], jax.tree_util.tree_leaves(observed)
     ):
         if s.shape != o.shape:
-            where = jax.tree_util.keystr(path) or "the moments"
+            where = jax.tree_util.keystr(path)
             raise ValueError(f"observed{where} has shape {o.shape}, but the moments function returns {s.shape}.")
     return observed, _UserMoments(fn)
 
@@ -399,7 +435,7 @@ def calibrate(
     moment_covariance: Any = None,
     rtol: float = 1e-10,
     atol: float = 1e-10,
-    gtol: float = 1e-8,
+    gtol: float = 1e-12,
 ) -> Calibration:
     """Fit the free parameters of `model` so that its equilibrium matches target moments.
 
@@ -451,7 +487,8 @@ def calibrate(
         observed, moments = _outcome_targets(model, targets)
     else:
         observed, moments = _callable_targets(model, targets)
-    flat_observed, moment_names = flat_with_names(observed)
+    # A single array of moments is named like "moments[0]" (flat_with_names says "equation").
+    flat_observed, moment_names = flat_with_names(observed if isinstance(observed, Mapping) else {"moments": observed})
     if not np.all(np.isfinite(np.asarray(flat_observed))):
         raise ValueError(f"targets must be finite; got {np.asarray(flat_observed).tolist()}.")
     n_moments = len(moment_names)
@@ -478,28 +515,26 @@ def calibrate(
     total = _DEFAULT_STEPS["optax" if solver is None else "least_squares"] if steps is None else int(steps)
     if total < 1:
         raise ValueError(f"steps={steps}: need at least one step.")
-    u0 = to_unconstrained(jnp.asarray(theta0), problem.lower, problem.upper)
+    u0 = to_unconstrained(theta0, lower, upper, np)
     bar = ProgressBar(total, f"calibrate {type(model).__name__}", progress)
     if solver is None:
-        u, history, converged, n_steps = _run_optax(problem, method, u0, total, gtol, bar)
+        u, history, converged, n_steps, jac_u = _run_optax(problem, method, u0, total, gtol, bar)
     else:
-        u, history, converged, n_steps = _run_least_squares(problem, solver, u0, total, bar)
+        u, history, converged, n_steps, jac_u = _run_least_squares(problem, solver, u0, total, bar)
 
-    theta = from_unconstrained(u, problem.lower, problem.upper)
-    jac, (fitted, solved) = _moments_and_jacobian(problem, theta)
-    if not bool(solved):
-        raise SolveError(
-            f"calibrate: the equilibrium of {type(model).__name__} at the fitted parameters "
-            f"{dict(zip(param_names, np.asarray(theta).tolist()))} did not solve."
-        )
+    theta = from_unconstrained(u, lower, upper, np)
     fitted_model = problem.model_at(theta)
     check_requirements(fitted_model)
-    residual = np.asarray(problem.weighted(fitted - flat_observed))
+    fitted = np.concatenate([np.ravel(np.asarray(x)) for x in jax.tree_util.tree_leaves(moments.final(fitted_model))])
+    root = np.asarray(problem.root_weight)
+    residual = fitted - np.asarray(flat_observed)
+    residual = root * residual if root.ndim == 1 else root @ residual
     loss = 0.5 * float(residual @ residual)
     bar.close(n_steps, loss, "converged" if converged else "NOT converged")
 
-    jac = np.asarray(jac)
-    root = np.asarray(problem.root_weight)
+    jac = _jacobian_from_search(jac_u, problem, u, root)
+    if jac is None:
+        jac = np.asarray(_moment_jacobian(problem, theta))
     weighted_jac = root[:, None] * jac if root.ndim == 1 else root @ jac
     omega = _moment_matrix(moment_covariance, observed, "moment_covariance", n_moments)
     covariance = delta_covariance(jac, weight, omega)

@@ -98,24 +98,32 @@ def check_inside(name: str, value: np.ndarray, lo: float, hi: float) -> None:
     )
 
 
-def to_unconstrained(theta: jnp.ndarray, lo: jnp.ndarray, hi: jnp.ndarray) -> jnp.ndarray:
-    """u(θ) by the module's rule; `lo`, `hi` are arrays of θ's shape (±inf where unbounded)."""
-    has_lo, has_hi = jnp.isfinite(lo), jnp.isfinite(hi)
+def to_unconstrained(theta: Any, lo: Any, hi: Any, xp: Any = jnp) -> Any:
+    """u(θ) by the module's rule; `lo`, `hi` are arrays of θ's shape (±inf where unbounded);
+    `xp` is the array namespace (`jax.numpy` inside traced code, `numpy` outside)."""
+    has_lo, has_hi = xp.isfinite(lo), xp.isfinite(hi)
     # Placeholders keep every branch finite; `where` picks the right one.
-    safe_lo, safe_hi = jnp.where(has_lo, lo, 0.0), jnp.where(has_hi, hi, 1.0)
-    width = jnp.where(has_lo & has_hi, safe_hi - safe_lo, 1.0)
-    frac = jnp.clip((theta - safe_lo) / width, 1e-300, 1 - 1e-16)
-    both = jnp.log(frac) - jnp.log1p(-frac)
-    below = jnp.log(jnp.maximum(theta - safe_lo, 1e-300))
-    above = jnp.log(jnp.maximum(safe_hi - theta, 1e-300))
-    return jnp.where(has_lo & has_hi, both, jnp.where(has_lo, below, jnp.where(has_hi, above, theta)))
+    safe_lo, safe_hi = xp.where(has_lo, lo, 0.0), xp.where(has_hi, hi, 1.0)
+    width = xp.where(has_lo & has_hi, safe_hi - safe_lo, 1.0)
+    frac = xp.clip((theta - safe_lo) / width, 1e-300, 1 - 1e-16)
+    both = xp.log(frac) - xp.log1p(-frac)
+    below = xp.log(xp.maximum(theta - safe_lo, 1e-300))
+    above = xp.log(xp.maximum(safe_hi - theta, 1e-300))
+    return xp.where(has_lo & has_hi, both, xp.where(has_lo, below, xp.where(has_hi, above, theta)))
 
 
-def from_unconstrained(u: jnp.ndarray, lo: jnp.ndarray, hi: jnp.ndarray) -> jnp.ndarray:
+def from_unconstrained(u: Any, lo: Any, hi: Any, xp: Any = jnp) -> Any:
     """θ(u), the inverse of `to_unconstrained`."""
-    has_lo, has_hi = jnp.isfinite(lo), jnp.isfinite(hi)
-    safe_lo, safe_hi = jnp.where(has_lo, lo, 0.0), jnp.where(has_hi, hi, 1.0)
-    both = safe_lo + (safe_hi - safe_lo) * jnp.where(has_lo & has_hi, 1 / (1 + jnp.exp(-u)), 0.0)
-    below = safe_lo + jnp.exp(jnp.where(has_lo & ~has_hi, u, 0.0))
-    above = safe_hi - jnp.exp(jnp.where(~has_lo & has_hi, u, 0.0))
-    return jnp.where(has_lo & has_hi, both, jnp.where(has_lo, below, jnp.where(has_hi, above, u)))
+    has_lo, has_hi = xp.isfinite(lo), xp.isfinite(hi)
+    safe_lo, safe_hi = xp.where(has_lo, lo, 0.0), xp.where(has_hi, hi, 1.0)
+    both = safe_lo + (safe_hi - safe_lo) * xp.where(has_lo & has_hi, 1 / (1 + xp.exp(-u)), 0.0)
+    below = safe_lo + xp.exp(xp.where(has_lo & ~has_hi, u, 0.0))
+    above = safe_hi - xp.exp(xp.where(~has_lo & has_hi, u, 0.0))
+    return xp.where(has_lo & has_hi, both, xp.where(has_lo, below, xp.where(has_hi, above, u)))
+
+
+def dtheta_du(theta: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """dθ/du of `from_unconstrained`, written in θ (NumPy)."""
+    has_lo, has_hi = np.isfinite(lo), np.isfinite(hi)
+    both = (theta - lo) * (hi - theta) / np.where(has_lo & has_hi, hi - lo, 1.0)
+    return np.where(has_lo & has_hi, both, np.where(has_lo, theta - lo, np.where(has_hi, hi - theta, 1.0)))
