@@ -11,7 +11,7 @@ import scipy.special as sps
 
 import diffecon as de
 from diffecon.core._tree import replace_fields
-from diffecon.models.fgh2011 import FGH2011, production_patterns, regime_sweep, tau_from_rho, welfare_change
+from diffecon.models.fgh2011 import FGH2011, production_patterns, regime_sweep, tau_from_rho
 from diffecon.models.income import LogNormal, ShiftedExponential, Uniform
 
 MEDIAN_R = 1 + 6 * np.log(2)
@@ -40,39 +40,83 @@ def _random_autarky_draws(rng, n):
     }
 
 
-# ------------------------------------------------------------------ autarky (spec §4, §14)
-def test_autarky_anchors_and_population_elasticities():
-    eq = de.solve(FGH2011())
-    np.testing.assert_allclose(eq["n"], [[61.634073, 111.145067], [122.826851, 89.115667]], rtol=2e-8)
-    np.testing.assert_allclose(eq["s"], [[0.166412, 0.833588], [0.331632, 0.668368]], atol=6e-7)
-    np.testing.assert_allclose(eq["x"], [2.7, 7.5], rtol=1e-12)
-    np.testing.assert_allclose(eq["price"], [0.605556, 0.966667], atol=6e-7)
-    el = de.elasticity(FGH2011(), ["n_L", "n_H"], "N")
-    np.testing.assert_allclose(np.diag(el["n_L"]["N"]), [0.6759, 0.7025], atol=6e-5)
-    np.testing.assert_allclose(np.diag(el["n_H"]["N"]), [1.0647, 1.1476], atol=6e-5)
-    # one country's population does not move the other's autarky
-    assert abs(float(el["n_H"]["N"][0, 1])) < 1e-12
+# ------------------------------------------------------------------ shared batches
+# One compiled sweep per scenario serves many tests (compilation dominates the run time).
+AUT_GRID = (1.0, 2.0, 5.0, 30.0, 500.0)
+FIGS = {"q": [(0.9, 1.05), (0.75, 0.9)], "theta": [(0.5, 0.7), (0.6, 0.6)], "f": [(1.5, 5.0), (1.5, 20.0)],
+        "c": [(0.05, 0.3), (0.05, 0.3)], "N": [(1000.0, 1000.0)] * 2}
 
 
-def test_population_elasticity_closed_form_and_claims_at_random_draws(rng):
-    draws = _random_autarky_draws(rng, 64)
-    out = de.sweep(FGH2011(), draws, of=["n_L", "n_H", "s", "x"], wrt="N")
+@pytest.fixture(scope="module")
+def autarky():
+    """Rows 0, 1: Figure 1 and Figure 2 parameters; then fresh random admissible draws."""
+    draws = _random_autarky_draws(np.random.default_rng(), 40)
+    over = {k: np.concatenate([np.asarray(FIGS[k]), draws[k]]) for k in draws}
+    out = de.sweep(FGH2011(y_grid=AUT_GRID), over, wrt=["N", "income_shift"])
     assert bool(np.all(out["converged"]))
+    return over, {k: np.asarray(v) for k, v in out.items()}
+
+
+RHO_PATH = np.array([0.0, 0.2, 0.4, 0.6, 0.8])
+
+
+@pytest.fixture(scope="module")
+def trade():
+    """Rows 0-4: Figure 1 path (ρ_L = 0.5); 5: ρ = (0.5, 0.4); 6: ρ = (0.3, 0.2);
+    then 30 draws with the same G and N^R > N^P, and 30 with equal N and G^R shifted up (FOSD)."""
+    rng = np.random.default_rng()
+    q, theta = np.array([0.9, 1.05]), np.array([0.5, 0.7])
+    rho = np.concatenate([np.stack([np.full(5, 0.5), RHO_PATH], -1), [[0.5, 0.4], [0.3, 0.2]],
+                          rng.uniform(0.02, 0.6, (60, 2))])
+    n_r = rng.uniform(1001.0, 3000.0, 30)
+    N = np.concatenate([np.full((7, 2), 1000.0), np.stack([n_r, np.full(30, 1000.0)], -1), np.full((30, 2), 1000.0)])
+    # both countries draw from y − 1 ~ exponential(2); R's Figure-1 distribution, exponential(6),
+    # is that one stretched by λ = 3 around its mean 3 and shifted up by 4
+    shift, spread = np.zeros((67, 2)), np.ones((67, 2))
+    shift[:7, 0], spread[:7, 0] = 4.0, 3.0
+    shift[37:, 0] = rng.uniform(0.2, 3.0, 30)
+    same = ShiftedExponential(1.0, 2.0)
+    over = {"tau": tau_from_rho(rho, q, theta), "N": N, "income_shift": shift, "income_spread": spread}
+    out = de.sweep(_trade((0.5, 0.5), income=(same, same)), over, wrt=["tau"])
+    assert bool(np.all(out["converged"]))
+    return over, rho, {k: np.asarray(v) for k, v in out.items()}
+
+
+# ------------------------------------------------------------------ autarky (spec §4, §14)
+def test_autarky_anchors_and_population_elasticities(autarky):
+    over, out = autarky
+    np.testing.assert_allclose(out["n"][0], [[61.634073, 111.145067], [122.826851, 89.115667]], rtol=2e-8)
+    np.testing.assert_allclose(out["s"][0], [[0.166412, 0.833588], [0.331632, 0.668368]], atol=6e-7)
+    np.testing.assert_allclose(out["x"][0], [2.7, 7.5], rtol=1e-12)
+    np.testing.assert_allclose(out["price"][0], [0.605556, 0.966667], atol=6e-7)
     idx = np.arange(2)
-    el_L = np.asarray(out["dn_L/dN"])[:, idx, idx] * draws["N"] / np.asarray(out["n_L"])
-    el_H = np.asarray(out["dn_H/dN"])[:, idx, idx] * draws["N"] / np.asarray(out["n_H"])
-    theta = draws["theta"]
-    # spec claim 4 and 5: n̂_H > N̂ > n̂_L > 0 when θ_H > θ_L
+    el_L = out["dn_L/dN"][0][idx, idx] * 1000.0 / out["n_L"][0]
+    el_H = out["dn_H/dN"][0][idx, idx] * 1000.0 / out["n_H"][0]
+    np.testing.assert_allclose(el_L, [0.6759, 0.7025], atol=6e-5)
+    np.testing.assert_allclose(el_H, [1.0647, 1.1476], atol=6e-5)
+    assert abs(out["dn_H/dN"][0][0, 1]) < 1e-12  # autarky: the other population does not matter
+    # Figure 2 (θ_H = θ_L): anchors and n̂_H = n̂_L = N̂
+    np.testing.assert_allclose(out["n"][1], [[442.981667, 5.646979], [517.524452, 0.988055]], rtol=1e-7)
+    el = out["dn/dN"][1] * 1000.0 / out["n"][1][..., None]
+    for k in range(2):
+        np.testing.assert_allclose(el[k, :, k], 1.0, atol=1e-10)
+
+
+def test_population_elasticity_closed_form_and_claims_at_random_draws(autarky):
+    over, out = autarky
+    idx = np.arange(2)
+    el_L = out["dn_L/dN"][2:][:, idx, idx] * over["N"][2:] / out["n_L"][2:]
+    el_H = out["dn_H/dN"][2:][:, idx, idx] * over["N"][2:] / out["n_H"][2:]
+    theta = over["theta"][2:]
+    # spec claims 4 and 5: n̂_H > N̂ > n̂_L > 0 when θ_H > θ_L
     assert np.all(el_H > 1) and np.all(el_L < 1) and np.all(el_L > 0)
-    # adding up: s_H n̂_H + s_L n̂_L = N̂
-    s = np.asarray(out["s"])
-    np.testing.assert_allclose(s[..., 0] * el_L + s[..., 1] * el_H, 1.0, atol=1e-9)
+    s = out["s"][2:]
+    np.testing.assert_allclose(s[..., 0] * el_L + s[..., 1] * el_H, 1.0, atol=1e-9)  # adding up
     # closed form (spec §4): d ln n_L/d ln N = (1 − θ_H V/(s_H s_L))/det J, V = E[β_H β_L]
-    for i in range(4):
-        m = FGH2011(**{k: v[i] for k, v in draws.items()})
-        eq = de.solve(m)
+    for i in range(3):
+        m = FGH2011(**{k: v[i + 2] for k, v in over.items()})
         y, log_w, _ = m._quadrature()
-        a = np.asarray(jax.vmap(m.log_weights)(jnp.log(eq["n"]), jnp.zeros(2), y))
+        a = np.asarray(jax.vmap(m.log_weights)(jnp.log(out["n"][i + 2]), jnp.zeros(2), y))
         beta = np.exp(a - sps.logsumexp(a, axis=-1, keepdims=True))
         w = np.exp(np.asarray(log_w))
         for k in range(2):
@@ -80,128 +124,105 @@ def test_population_elasticity_closed_form_and_claims_at_random_draws(rng):
             M = np.einsum("i,iq,iw->qw", w[k], beta[k], beta[k])
             J = np.diag(1 - theta[i]) + theta[i][None, :] * M / sk[:, None]
             V = M[0, 1]
-            expect_L = (1 - theta[i, 1] * V / (sk[0] * sk[1])) / np.linalg.det(J)
-            expect_H = (1 - theta[i, 0] * V / (sk[0] * sk[1])) / np.linalg.det(J)
-            np.testing.assert_allclose(el_L[i, k], expect_L, rtol=1e-9)
-            np.testing.assert_allclose(el_H[i, k], expect_H, rtol=1e-9)
+            np.testing.assert_allclose(el_L[i, k], (1 - theta[i, 1] * V / (sk[0] * sk[1])) / np.linalg.det(J), rtol=1e-9)
+            np.testing.assert_allclose(el_H[i, k], (1 - theta[i, 0] * V / (sk[0] * sk[1])) / np.linalg.det(J), rtol=1e-9)
 
 
-def test_equal_theta_gives_unit_elasticities_and_fig2_anchors():
-    m = FGH2011(**FIG2)
-    eq = de.solve(m)
-    np.testing.assert_allclose(eq["n"], [[442.981667, 5.646979], [517.524452, 0.988055]], rtol=1e-7)
-    el = de.elasticity(m, "n", "N")  # (K, Q, K)
-    for k in range(2):
-        np.testing.assert_allclose(el[k, :, k], 1.0, atol=1e-10)
-
-
-def test_fosd_shift_and_welfare_decomposition(rng):
-    m = FGH2011(y_grid=(1.0, 2.0, 5.0, 30.0, 500.0))
-    jac = de.jacobian(m, ["n_H", "n_L", "log_v", "s", "beta"], ["income_shift", "N"])
-    # FOSD shift (claim 6): n_H up, n_L down, Σ n x unchanged
-    dH, dL = np.diag(jac["n_H"]["income_shift"]), np.diag(jac["n_L"]["income_shift"])
+def test_fosd_shift_and_welfare_decomposition(autarky):
+    over, out = autarky
+    idx = np.arange(2)
+    dH = out["dn_H/dincome_shift"][:, idx, idx]
+    dL = out["dn_L/dincome_shift"][:, idx, idx]
+    # claim 6 (FOSD shift): n_H up, n_L down, Σ n x unchanged
     assert np.all(dH > 0) and np.all(dL < 0)
-    eq = de.solve(m)
-    x = np.asarray(eq["x"])
-    np.testing.assert_allclose(dH * x[1] + dL * x[0], 0.0, atol=1e-9)
+    x = out["x"]
+    np.testing.assert_allclose(dH * x[:, 1:] + dL * x[:, :1], 0.0, atol=1e-8 * np.max(np.abs(dH * x[:, 1:])))
     # eq. (13): v̂(y) = [θ_L β_L + θ_H β_H] N̂ + s_H s_L [θ_H β_H/s_H − θ_L β_L/s_L](n̂_H − n̂_L)
-    theta = np.asarray(m.theta)
-    N = np.asarray(m.N)
-    for k in range(2):
-        beta, s = np.asarray(eq["beta"][k]), np.asarray(eq["s"][k])
-        nH = jac["n_H"]["N"][k, k] * N[k] / eq["n_H"][k]
-        nL = jac["n_L"]["N"][k, k] * N[k] / eq["n_L"][k]
-        scale = beta @ theta
-        comp = s[0] * s[1] * (theta[1] * beta[:, 1] / s[1] - theta[0] * beta[:, 0] / s[0]) * (nH - nL)
-        np.testing.assert_allclose(np.asarray(jac["log_v"]["N"][k, :, k]) * N[k], scale + comp, rtol=1e-9)
-        # everybody gains from growth, the richest most (claim 8)
-        gains = np.asarray(jac["log_v"]["N"][k, :, k])
-        assert np.all(gains > 0) and gains[-1] == gains.max()
-    # eq. (5): β_H rises with income
-    assert np.all(np.diff(np.asarray(eq["beta_H"]), axis=-1) > 0)
+    for i in (0, 2, 3, 4):
+        theta, N = over["theta"][i], over["N"][i]
+        for k in range(2):
+            beta, s = out["beta"][i, k], out["s"][i, k]
+            nH = out["dn_H/dN"][i, k, k] * N[k] / out["n_H"][i, k]
+            nL = out["dn_L/dN"][i, k, k] * N[k] / out["n_L"][i, k]
+            comp = s[0] * s[1] * (theta[1] * beta[:, 1] / s[1] - theta[0] * beta[:, 0] / s[0]) * (nH - nL)
+            gains = out["dlog_v/dN"][i, k, :, k] * N[k]
+            np.testing.assert_allclose(gains, beta @ theta + comp, rtol=1e-9)
+            assert np.all(gains > 0) and gains[-1] == gains.max()  # claim 8: all gain, the richest most
+    assert np.all(np.diff(out["beta_H"], axis=-1) > 0)  # eq. (5): β_H rises with income
+    assert np.all(np.isfinite(out["dlog_v/dincome_shift"]))  # y = 500 on the grid: no overflow
 
 
 def test_mean_preserving_spread_claim():
     # claim 7: U[1.8, 2.2] -> U[1, 3] (spread λ = 5) with f_H = 10: n_H up, n_L down
-    base = dict(income=(Uniform(1.8, 2.2),), N=(1000.0,), tariff=(0.0,), income_shift=(0.0,),
-                income_spread=(1.0,), f=(1.5, 10.0))
-    narrow, wide = de.solve(FGH2011(**base)), de.solve(FGH2011(**{**base, "income_spread": (5.0,)}))
-    assert np.all(np.asarray(narrow["beta"])[..., 0][:, :1] > 0.5)
-    assert float(wide["n_H"][0]) > float(narrow["n_H"][0]) and float(wide["n_L"][0]) < float(narrow["n_L"][0])
-    assert float(de.jacobian(FGH2011(**base), "n_H", "income_spread")["n_H"]["income_spread"][0, 0]) > 0
+    base = FGH2011(income=(Uniform(1.8, 2.2),), N=(1000.0,), tariff=(0.0,), income_shift=(0.0,),
+                   income_spread=(1.0,), f=(1.5, 10.0))
+    out = de.sweep(base, {"income_spread": np.array([[1.0], [5.0]])}, of=["n_H", "n_L", "beta"], wrt="income_spread")
+    assert np.all(np.asarray(out["beta"])[0, ..., 0] > 0.5)  # the majority buys L at every income
+    n_H, n_L = np.asarray(out["n_H"])[:, 0], np.asarray(out["n_L"])[:, 0]
+    assert n_H[1] > n_H[0] and n_L[1] < n_L[0]
+    assert float(np.asarray(out["dn_H/dincome_spread"])[0, 0, 0]) > 0
 
 
 # ------------------------------------------------------------------ diversified trade (§6, §14)
-def test_figure1_path_from_eq15_16():
-    rho_H = np.array([0.0, 0.2, 0.4, 0.6, 0.8])
-    tau = np.stack([np.full(5, tau_from_rho(0.5, 0.9, 0.5)), tau_from_rho(rho_H, 1.05, 0.7)], -1)
-    out = de.sweep(_trade((0.5, 0.5)), {"tau": tau}, of=["n_eff", "n", "log_v", "net_exports", "sales", "x"])
-    assert bool(np.all(out["converged"]))
-    n_eff, n = np.asarray(out["n_eff"]), np.asarray(out["n"])
+def test_figure1_path_from_eq15_16(trade):
+    over, rho, out = trade
+    n_eff, n = out["n_eff"][:5], out["n"][:5]
     np.testing.assert_allclose(n_eff[:, 0, 1], [102.91895, 129.97995, 157.22022, 184.53139, 211.85958], atol=6e-6)
     np.testing.assert_allclose(n_eff[:, 0, 0], [126.72659, 104.23628, 87.63824, 75.00505, 65.13985], atol=6e-6)
     np.testing.assert_allclose(n[:, 0, 0], [5.95445, 1.96999, -0.07665, -1.15201, -1.71456], atol=6e-6)
     np.testing.assert_allclose(n[:, 1, 1], [74.64817, 77.93224, 77.19887, 69.29228, 36.44575], atol=6e-6)
-    W = 100 * np.exp(np.asarray(out["log_v"])[:, 0, :2] - np.asarray(out["log_v"])[0, 0, :2])
+    np.testing.assert_array_equal(out["regime_valid"][:5], [1, 1, 0, 0, 0])
+    W = 100 * np.exp(out["log_v"][:5, 0, :2] - out["log_v"][0, 0, :2])
     np.testing.assert_allclose(W[:, 0], [100, 107.5534, 115.1668, 122.7654, 130.3090], atol=6e-5)
     np.testing.assert_allclose(W[:, 1], [100, 111.1279, 121.9525, 132.4823, 142.7356], atol=6e-5)
     # footnote 23: NX_q^R = ρ x/(1+ρ)(n^R − n^P); world net exports add to zero; every firm breaks even
-    rho = np.exp(-tau * np.array([0.9, 1.05]) / np.array([0.5, 0.7]))
-    x = np.asarray(out["x"])[0]
-    nx = np.asarray(out["net_exports"])
-    np.testing.assert_allclose(nx[:, 0], rho * x / (1 + rho) * (n[:, 0] - n[:, 1]), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(nx.sum(1), 0.0, atol=1e-9)
-    np.testing.assert_allclose(np.asarray(out["sales"]), np.broadcast_to(x, n.shape), rtol=1e-10)
+    x = out["x"][0]
+    n_all, nx = out["n"], out["net_exports"]
+    np.testing.assert_allclose(nx[:, 0], rho * x / (1 + rho) * (n_all[:, 0] - n_all[:, 1]), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(nx.sum(1), 0.0, atol=1e-8)
+    np.testing.assert_allclose(out["sales"], np.broadcast_to(x, n_all.shape), rtol=1e-10)
+    # Σ_q ñ_q x_q/(1+ρ_q) = N in each country
+    np.testing.assert_allclose((out["n_eff"] * x / (1 + rho)[:, None, :]).sum(-1), over["N"], rtol=1e-10)
 
 
-def test_trade_claims_at_random_draws(rng):
-    """Prop. 2 (i)-(ii) and Prop. 3 with random technologies and ρ in (0, 0.6)."""
-    n = 48
-    draws = _random_autarky_draws(rng, n)
-    rho = rng.uniform(0.02, 0.6, (n, 2))
-    draws["tau"] = tau_from_rho(rho, draws["q"], draws["theta"])
-    bigger = dict(draws, N=np.stack([draws["N"][:, 0] * 1.3, draws["N"][:, 0]], -1))
-    out = de.sweep(_trade((0.3, 0.3)), bigger, of=["net_exports", "n_eff"], wrt="tau")
-    assert bool(np.all(out["converged"]))
-    assert np.all(np.asarray(out["net_exports"])[:, 0, 1] > 0)  # Prop. 2(i)
-    d = np.asarray(out["dn_eff/dtau"])  # (n, K, Q, Q)
+def test_trade_claims_at_random_draws(trade):
+    """Prop. 2 (i)-(ii) and Prop. 3 at random ρ in (0.02, 0.6)."""
+    over, rho, out = trade
+    nx = out["net_exports"]
+    assert np.all(nx[7:37, 0, 1] > 0)  # Prop. 2(i): the larger country net-exports H
+    assert np.all(nx[37:, 0, 1] > 0) and np.all(nx[37:, 0, 0] < 0)  # Prop. 2(ii): the richer exports H, imports L
+    d = out["dn_eff/dtau"]  # (batch, K, Q, Q)
     assert np.all(d[:, :, 1, 1] < 0) and np.all(d[:, :, 0, 1] > 0)  # Prop. 3 for τ_H
     assert np.all(d[:, :, 0, 0] < 0) and np.all(d[:, :, 1, 0] > 0)  # ... and τ_L
-    richer = dict(draws, N=np.stack([draws["N"][:, 0]] * 2, -1), income_shift=np.stack([rng.uniform(0.2, 3, n), np.zeros(n)], -1))
-    out = de.sweep(_trade((0.3, 0.3)), richer, of=["net_exports"])
-    nx = np.asarray(out["net_exports"])
-    assert np.all(nx[:, 0, 1] > 0) and np.all(nx[:, 0, 0] < 0)  # Prop. 2(ii)
 
 
-def test_identical_countries_are_symmetric(rng):
+def test_trade_welfare_decomposition_eq17_and_tau_effects(trade):
+    over, rho, out = trade
+    # d ln v/dτ_H at ρ = (0.5, 0.4), Figure 1 (spec §14): −0.198, −0.263, −0.362 (y = 1, median, 30)
+    np.testing.assert_allclose(out["dlog_v/dtau"][5, 0, :, 1], [-0.198, -0.263, -0.362], atol=6e-4)
+    theta, q = np.array([0.5, 0.7]), np.array([0.9, 1.05])
+    for i in (1, 5, 6, 20, 50):
+        r = rho[i]
+        drho_dtau = -q * r / theta
+        for k in range(2):
+            beta, s = out["beta"][i, k], out["s"][i, k]
+            for j in range(2):
+                dln1p = np.zeros(2)
+                dln1p[j] = drho_dtau[j] / (1 + r[j])
+                hat = out["dn_eff/dtau"][i, k, :, j] / out["n_eff"][i, k]
+                comp = s[0] * s[1] * (theta[1] * beta[:, 1] / s[1] - theta[0] * beta[:, 0] / s[0]) * (hat[1] - hat[0])
+                np.testing.assert_allclose(out["dlog_v/dtau"][i, k, :, j], (beta @ theta) * (s @ dln1p) + comp,
+                                           rtol=1e-8, atol=1e-12)
+
+
+def test_identical_countries_are_symmetric_and_quadrature_is_accurate(rng):
     dist = ShiftedExponential(1.0, float(rng.uniform(1, 8)))
-    m = FGH2011.from_rho(rng.uniform(0.1, 0.9, 2), income=(dist, dist), scenario="trade")
+    m = FGH2011.from_rho(rng.uniform(0.1, 0.9, 2), income=(dist, dist), scenario="trade", y_grid=GRID)
     eq = de.solve(m)
     np.testing.assert_allclose(eq["n"][0], eq["n"][1], rtol=1e-10)
     np.testing.assert_allclose(eq["net_exports"], 0.0, atol=1e-8)
-    g = de.solve(FGH2011.from_rho((0.97, 0.97), income=(dist, dist), scenario="general"), throw=False)
-    # with nearly free trade the two patterns "all in R" and "all in P" are both equilibria
-    assert int(production_patterns(g.model)["n_valid"]) >= 1
-
-
-def test_trade_welfare_decomposition_eq17_and_tau_effects():
-    m = _trade((0.5, 0.4))
-    jac = de.jacobian(m, ["log_v", "n_eff"], "tau")
-    eq = de.solve(m)
-    # d ln v/dτ_H at ρ = (0.5, 0.4), Figure 1 (spec §14): −0.198, −0.263, −0.362 (y = 1, median, 30)
-    np.testing.assert_allclose(jac["log_v"]["tau"][0, :, 1], [-0.198, -0.263, -0.362], atol=6e-4)
-    theta, q, tau = np.asarray(m.theta), np.asarray(m.q), np.asarray(m.tau)
-    rho = np.exp(-tau * q / theta)
-    drho_dtau = -q * rho / theta
-    for k in range(2):
-        beta, s = np.asarray(eq["beta"][k]), np.asarray(eq["s"][k])
-        for j in range(2):
-            dln1p = np.zeros(2)
-            dln1p[j] = drho_dtau[j] / (1 + rho[j])
-            hat = np.asarray(jac["n_eff"]["tau"][k, :, j]) / np.asarray(eq["n_eff"][k])
-            cost = (beta @ theta) * (s @ dln1p)
-            comp = s[0] * s[1] * (theta[1] * beta[:, 1] / s[1] - theta[0] * beta[:, 0] / s[0]) * (hat[1] - hat[0])
-            np.testing.assert_allclose(jac["log_v"]["tau"][k, :, j], cost + comp, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(eq["log_v"][0], eq["log_v"][1], rtol=1e-12)
+    assert float(m.quadrature_error(eq.x)) < 1e-10
 
 
 # ------------------------------------------------------------------ regimes (§7, §8, §14)
@@ -224,18 +245,16 @@ def test_regimes_specialisation_and_corollary1():
     assert float(g["regime_valid"]) == 1.0
 
 
-def test_general_matches_trade_when_diversified_and_derivatives_match_fd():
-    rho = (0.3, 0.2)
-    g = FGH2011.from_rho(rho, scenario="general", y_grid=GRID)
-    t = FGH2011.from_rho(rho, scenario="trade", y_grid=GRID)
-    eg, et = de.solve(g), de.solve(t)
-    np.testing.assert_allclose(eg["n"], et["n"], rtol=1e-9)
-    jg = de.jacobian(g, ["n", "log_v"], "tau")
-    jt = de.jacobian(t, ["n", "log_v"], "tau")
-    np.testing.assert_allclose(jg["n"]["tau"], jt["n"]["tau"], rtol=1e-7, atol=1e-9)
+def test_general_matches_trade_when_diversified_and_derivatives_match_fd(trade):
+    _, _, out = trade  # row 6: ρ = (0.3, 0.2), diversified
+    g = FGH2011.from_rho((0.3, 0.2), scenario="general", y_grid=GRID)
+    np.testing.assert_allclose(de.solve(g)["n"], out["n"][6], rtol=1e-9)
+    jg = de.jacobian(g, ["n", "log_v"], ["tau", "N"])
+    np.testing.assert_allclose(jg["n"]["tau"], out["dn/dtau"][6], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(jg["log_v"]["tau"], out["dlog_v/dtau"][6], rtol=1e-7, atol=1e-12)
     # in a corner regime: exact one-sided derivatives vs central differences inside the regime
     c = FGH2011.from_rho((0.5, 0.8), scenario="general", y_grid=GRID)
-    jac = de.jacobian(c, ["n", "log_v"], "N")
+    jac = de.jacobian(c, ["n", "log_v"], ["tau", "N"])
     h = 1e-3
     for k in range(2):
         bump = np.eye(2)[k] * h
@@ -296,12 +315,10 @@ def test_specific_tariff_rebate_and_eq20():
 def test_no_nan_gradients_at_high_incomes():
     rich = (LogNormal(mu=3.0, sigma=1.5, y_min=1.0), ShiftedExponential(1.0, 40.0, n_nodes=96))
     m = FGH2011.from_rho((0.5, 0.4), scenario="trade", income=rich, y_grid=(1.0, 100.0, 2000.0, 5000.0))
-    eq = de.solve(m)
-    assert np.all(np.isfinite(np.asarray(eq["log_v"])))
-    jac = de.jacobian(m, ["log_v", "n_eff"], ["tau", "theta", "income_shift"])
-    for per_param in jac.values():
-        for arr in per_param.values():
-            assert np.all(np.isfinite(np.asarray(arr)))
+    out = de.sweep(m, {"N": np.asarray(m.N)[None]}, of=["log_v", "n_eff"], wrt=["tau", "theta", "income_shift"])
+    assert bool(np.all(out["converged"]))
+    for arr in out.values():
+        assert np.all(np.isfinite(np.asarray(arr)))
 
 
 @pytest.mark.parametrize(
@@ -333,12 +350,3 @@ def test_shape_and_scenario_errors():
         FGH2011(scenario="pattern")
     with pytest.raises(ValueError, match="scale > 0"):
         ShiftedExponential(1.0, -2.0)
-
-
-def test_welfare_change_helper_and_quadrature_error():
-    m = FGH2011()
-    dv = welfare_change(m, "N")
-    assert dv.shape == (2, 8, 2)
-    np.testing.assert_allclose(dv, de.jacobian(m, "log_v", "N")["log_v"]["N"])
-    eq = de.solve(m)
-    assert float(m.quadrature_error(eq.x)) < 1e-12
