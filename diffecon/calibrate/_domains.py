@@ -14,7 +14,6 @@ is never reached by the fit, and a start exactly on it is rejected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,29 +22,13 @@ import numpy as np
 
 from ..core.model import Model
 
-_ONE_SIDED = re.compile(r"^(?P<name>\w+) (?P<op>>=|>) (?P<bound>\S+)$")
-_INTERVAL = re.compile(r"^(?P<name>\w+) in [\[(](?P<lo>[^,]+), (?P<hi>[^\])]+)[\])]$")
-
-
 def requirement_bounds(model: Model) -> dict[str, tuple[float, float]]:
-    """(lower, upper) per parameter, the tightest of its requirements (±inf where none).
-
-    Requirements are recognised by the domain text that `positive`, `greater_than`,
-    `at_least` and `between` write; any other requirement adds no bound.
-    """
+    """(lower, upper) per parameter, the tightest of its requirements' numeric bounds
+    (±inf where none)."""
     bounds: dict[str, tuple[float, float]] = {}
     for req in model.requirements():
-        lo, hi = -np.inf, np.inf
-        one = _ONE_SIDED.match(req.domain)
-        both = _INTERVAL.match(req.domain)
-        if one and one["name"] == req.name:
-            lo = float(one["bound"])
-        elif both and both["name"] == req.name:
-            lo, hi = float(both["lo"]), float(both["hi"])
-        else:
-            continue
         old_lo, old_hi = bounds.get(req.name, (-np.inf, np.inf))
-        bounds[req.name] = (max(old_lo, lo), min(old_hi, hi))
+        bounds[req.name] = (max(old_lo, float(req.lower)), min(old_hi, float(req.upper)))
     return bounds
 
 

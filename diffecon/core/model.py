@@ -35,25 +35,29 @@ class Requirement(NamedTuple):
     """One admissibility condition on a parameter.
 
     **Fields:** `name` (parameter name), `value` (its value), `ok` (boolean array, True where
-    admissible), `domain` (the admissible domain in words, e.g. ``"sigma > 1"``).
+    admissible), `domain` (the admissible domain in words, e.g. ``"sigma > 1"``), `lower`,
+    `upper` (numeric bounds of the domain, ±inf where none or where the condition is not a
+    bound; `calibrate` maps free parameters to an unconstrained space with them).
     """
 
     name: str
     value: Any
     ok: Any
     domain: str
+    lower: float = -float("inf")
+    upper: float = float("inf")
 
 
 def positive(name: str, value: Any) -> Requirement:
-    return Requirement(name, value, jnp.all(value > 0), f"{name} > 0")
+    return Requirement(name, value, jnp.all(value > 0), f"{name} > 0", lower=0.0)
 
 
 def greater_than(name: str, value: Any, bound: float) -> Requirement:
-    return Requirement(name, value, jnp.all(value > bound), f"{name} > {bound:g}")
+    return Requirement(name, value, jnp.all(value > bound), f"{name} > {bound:g}", lower=float(bound))
 
 
 def at_least(name: str, value: Any, bound: float) -> Requirement:
-    return Requirement(name, value, jnp.all(value >= bound), f"{name} >= {bound:g}")
+    return Requirement(name, value, jnp.all(value >= bound), f"{name} >= {bound:g}", lower=float(bound))
 
 
 def between(name: str, value: Any, lo: float, hi: float, *, closed: str = "neither") -> Requirement:
@@ -62,7 +66,9 @@ def between(name: str, value: Any, lo: float, hi: float, *, closed: str = "neith
     hi_ok = value <= hi if closed in ("right", "both") else value < hi
     lb = "[" if closed in ("left", "both") else "("
     rb = "]" if closed in ("right", "both") else ")"
-    return Requirement(name, value, jnp.all(lo_ok & hi_ok), f"{name} in {lb}{lo:g}, {hi:g}{rb}")
+    return Requirement(
+        name, value, jnp.all(lo_ok & hi_ok), f"{name} in {lb}{lo:g}, {hi:g}{rb}", float(lo), float(hi)
+    )
 
 
 def _is_concrete(tree: Any) -> bool:
