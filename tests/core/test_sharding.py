@@ -49,7 +49,7 @@ def compare(name, model, over, **kw):
 
 # 1,001 points: not a multiple of 4 devices, so padding is exercised.
 k = {n: rng.uniform(lo, hi, 1001) for n, lo, hi in (("L1", .2, 5), ("tau", 1, 3), ("sigma", 1.5, 10))}
-compare("krugman_derivatives", Krugman1980(), k, of="omega", wrt="L1")
+compare("krugman", Krugman1980(), k, of=["omega", "W1"])
 # 6 warm-start paths of 25 points, one path per device and chunk, several blocks.
 compare("cubic_grid_warm_blocks", Cubic(), {"a": rng.uniform(.5, 2, 6), "b": np.linspace(-9, 9, 25)},
         grid=True, of="x", wrt="b", warm_start=True, chunk=1, memory=2_000)
@@ -70,7 +70,7 @@ def test_sharded_sweeps_equal_unsharded_on_four_devices(rng):
     line = next(s for s in run.stdout.splitlines() if s.startswith("REPORT"))
     report = json.loads(line[len("REPORT"):])
     assert report["cubic_grid_warm_blocks"]["blocks"] > 1
-    assert set(report) == {"krugman_derivatives", "cubic_grid_warm_blocks", "cubic_float32"}
+    assert set(report) == {"krugman", "cubic_grid_warm_blocks", "cubic_float32"}
     for name, r in report.items():
         assert r["devices"] == 4 and r["split_evenly"], (name, r)
         assert r["keys_equal"] and r["converged_equal"], (name, r)
