@@ -10,6 +10,7 @@ import types as _types
 
 from ._calibrate import Calibration, calibrate
 from ._identification import Identification
+from ._ppml import PPMLResult, ppml
 
 
 class _CallableModule(_types.ModuleType):
@@ -22,3 +23,4 @@ class _CallableModule(_types.ModuleType):
 _sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["calibrate", "Calibration", "Identification"]
+__all__ += ["ppml", "PPMLResult"]

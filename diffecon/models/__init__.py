@@ -20,3 +20,7 @@ __all__ += ["FGH2011", "production_patterns", "tau_from_rho", "welfare_change", 
 from .takita2025 import REGIMES as TAKITA2025_REGIMES, Takita2025, home_market_statics  # noqa: E402
 
 __all__ += ["Takita2025", "TAKITA2025_REGIMES", "home_market_statics"]
+
+from .gravity import Gravity, GravityGegravity  # noqa: E402
+
+__all__ += ["Gravity", "GravityGegravity"]

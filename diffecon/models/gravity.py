@@ -1,0 +1,439 @@
+"""N-country structural gravity: Krugman (1980) generalised to N countries, calibrated to data.
+
+Two models:
+
+- `Gravity`: full general equilibrium in exact hat algebra (Dekle, Eaton and Kortum 2008). CES
+  demand with elasticity σ, iceberg trade costs, one factor (labour) per country, free entry, so
+  the number of varieties is proportional to L_i and trade shares follow
+  λ_ij = L_i (w_i τ_ij)^{1−σ} / Σ_k L_k (w_k τ_kj)^{1−σ}. The baseline reproduces the observed
+  flows X_ij exactly (the unobservables L_i, τ_ij are recovered from them, see `unobservables`);
+  a counterfactual changes trade costs by τ̂_ij^{1−σ} = exp(Σ_k b_k Δz_kij) · t̂_ij^{1−σ} (b the
+  PPML coefficients, Δz the change in cost covariates, t̂ an extra iceberg change such as a
+  tariff equivalent), and wages ŵ_i solve market clearing in every country.
+- `GravityGegravity`: the conventions of the USITC `gegravity` package's `OneSectorGE` (v0.3),
+  so its users can compare: see the class docstring for where they differ from full GE.
+
+Notation: rows are exporters i, columns importers j. Y_i = Σ_j X_ij (output), E_j = Σ_i X_ij
+(expenditure), D_j = E_j − Y_j (deficit), T = Σ_i Y_i (world income).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jax.nn import logsumexp
+
+from ..core.model import Model, Requirement, at_least, greater_than, positive
+
+__all__ = ["Gravity", "GravityGegravity", "CLOSURES", "closure_description"]
+
+CLOSURES = ("deficits", "proportional")
+
+_CLOSURE_TEXT = {
+    "deficits": "nominal trade deficits held fixed relative to world income (Dekle–Eaton–Kortum)",
+    "proportional": "expenditure proportional to output (E_j/Y_j fixed, rescaled so world "
+                    "expenditure equals world output)",
+}
+
+
+def closure_description(closure: str) -> str:
+    """One line saying what the trade-deficit closure holds fixed."""
+    return _CLOSURE_TEXT[closure]
+
+
+def _f64(x: Any) -> Any:
+    return jnp.asarray(x, dtype=jnp.float64)
+
+
+def _shock_log(coef, covariates, new_covariates, tau_change, sigma):
+    """ln τ̂_ij^{1−σ}: the covariate change weighted by the coefficients, plus the iceberg change."""
+    shift = jnp.einsum("k,kij->ij", coef, new_covariates - covariates) if coef.shape[0] else 0.0
+    return shift + (1.0 - sigma) * jnp.log(tau_change)
+
+
+class _CostShock(Model):
+    """Shared fields and checks: elasticity, trade-cost coefficients and the experiment."""
+
+    sigma: jnp.ndarray
+    coef: jnp.ndarray
+    covariates: jnp.ndarray
+    new_covariates: jnp.ndarray
+    tau_change: jnp.ndarray
+    coef_cov: jnp.ndarray
+    countries: tuple = eqx.field(static=True)
+    covariate_names: tuple = eqx.field(static=True)
+
+    def _cost_requirements(self) -> tuple[Requirement, ...]:
+        return (greater_than("sigma", self.sigma, 1.0), positive("tau_change", self.tau_change))
+
+    def log_cost_change(self) -> jnp.ndarray:
+        """ln τ̂_ij^{1−σ}, the experiment's change in bilateral trade costs (trade elasticity form)."""
+        return _shock_log(self.coef, self.covariates, self.new_covariates, self.tau_change, self.sigma)
+
+
+def _init_shock(self, n, sigma, coef, covariates, new_covariates, tau_change, coef_cov, countries,
+                covariate_names):
+    """Fill the `_CostShock` fields with defaults and check their shapes."""
+    coef = _f64(np.zeros(0) if coef is None else coef).reshape(-1)
+    k = coef.shape[0]
+    covariates = _f64(np.zeros((k, n, n)) if covariates is None else covariates)
+    new_covariates = covariates if new_covariates is None else _f64(new_covariates)
+    tau_change = _f64(np.ones((n, n)) if tau_change is None else tau_change)
+    coef_cov = _f64(np.zeros((k, k)) if coef_cov is None else coef_cov)
+    for name, value, shape in (("covariates", covariates, (k, n, n)),
+                               ("new_covariates", new_covariates, (k, n, n)),
+                               ("tau_change", tau_change, (n, n)), ("coef_cov", coef_cov, (k, k))):
+        if value.shape != shape:
+            raise ValueError(f"{type(self).__name__}: parameter {name} has shape {value.shape}; "
+                             f"the admissible shape is {shape} ({k} coefficients, {n} countries).")
+    countries = tuple(f"c{i}" for i in range(n)) if countries is None else tuple(map(str, countries))
+    names = tuple(f"z{i}" for i in range(k)) if covariate_names is None else tuple(map(str, covariate_names))
+    if len(countries) != n or len(set(countries)) != n:
+        raise ValueError(f"{type(self).__name__}: countries={countries} must be {n} distinct codes.")
+    if len(names) != k:
+        raise ValueError(f"{type(self).__name__}: covariate_names={names} must be {k} names.")
+    self.sigma = _f64(sigma)
+    self.coef = coef
+    self.covariates = covariates
+    self.new_covariates = new_covariates
+    self.tau_change = tau_change
+    self.coef_cov = coef_cov
+    self.countries = countries
+    self.covariate_names = names
+
+
+def _numeraire_index(numeraire: str, countries: Sequence[str]) -> int:
+    """-1 for world income, else the country's position."""
+    if numeraire == "world":
+        return -1
+    if numeraire not in countries:
+        raise ValueError(f"numeraire={numeraire!r} must be 'world' or one of the country codes {list(countries)}.")
+    return list(countries).index(numeraire)
+
+
+class Gravity(_CostShock):
+    """N-country Krugman (1980) / structural gravity in full general equilibrium (exact hat algebra).
+
+    **Parameters:**
+    - `flows`: N×N baseline trade flows X_ij ≥ 0 (exporter i, importer j), domestic X_ii > 0;
+    - `sigma`: elasticity of substitution σ > 1 (the trade elasticity is σ − 1);
+    - `coef`: K trade-cost coefficients b (PPML estimates: τ_ij^{1−σ} ∝ exp(z_ij'b));
+    - `covariates`, `new_covariates`: K×N×N cost covariates z in the baseline and the experiment
+      (equal by default: the zero-change experiment);
+    - `tau_change`: N×N multiplicative change t̂_ij > 0 in iceberg costs on top of the covariates
+      (e.g. 1.1 for a 10% tariff equivalent; default 1);
+    - `coef_cov`: K×K covariance of `coef` (for standard errors; not used by the solve);
+    - static: `countries` (codes), `covariate_names`, `closure` ("deficits" or "proportional",
+      see `CLOSURES`), `numeraire` ("world": world income is fixed, or a country code: its wage).
+
+    **Unknowns:** `log_wage_change`, ln ŵ_i (N). **Equations:** market clearing
+    ln(Σ_j λ'_ij E'_j) − ln(ŵ_i Y_i) = 0 for every country but one (Walras' law drops the last;
+    the numeraire's own when it is a country), and the numeraire ln ŵ_c = 0 or ln(Σ ŵ_i Y_i / T) = 0.
+    λ'_ij = λ_ij (ŵ_i τ̂_ij)^{1−σ} / Σ_k λ_kj (ŵ_k τ̂_kj)^{1−σ}  (hat form of the gravity shares).
+    Closures: "deficits" E'_j = ŵ_j Y_j + (D_j/T)·Σ_i ŵ_i Y_i; "proportional"
+    E'_j = φ_j ŵ_j Y_j · (Σ ŵ Y)/(Σ φ ŵ Y), φ_j = E_j/Y_j.
+
+    **Outcomes** (hats are counterfactual/baseline ratios; percent changes are 100·(hat − 1)):
+    - `wage_change`: ŵ_i, factory-gate price (wage) change, relative to the numeraire;
+    - `price_index_change`: P̂_j = (Σ_i λ_ij (ŵ_i τ̂_ij)^{1−σ})^{1/(1−σ)};
+    - `welfare_change`: 100·(Ê_j/P̂_j − 1), percent change in real income (real expenditure);
+    - `real_wage_change`: 100·(ŵ_j/P̂_j − 1) (= 100·(λ̂_jj^{1/(1−σ)}/τ̂_jj − 1), the ACR formula);
+    - `flows`: counterfactual X'_ij = λ'_ij E'_j; `trade_change`: 100·(X'_ij/X_ij − 1) (0 where X_ij = 0);
+    - `output`, `expenditure`, `deficit`: Y'_i, E'_j, E'_j − Y'_j; `world_income`: Σ Y'_i;
+    - `exports`, `imports`: foreign sales and purchases; `exports_change`, `imports_change` (%);
+    - `domestic_share`: λ'_jj; `terms_of_trade_change`: 100·(ŵ_j / P̂ᴹ_j − 1), P̂ᴹ_j the CES import
+      price index over foreign sources (baseline import shares as weights);
+    - `market_clearing_gap`: max_i |Σ_j X'_ij / Y'_i − 1| (every market, including the dropped one).
+    """
+
+    flows: jnp.ndarray
+    closure: str = eqx.field(static=True)
+    numeraire: str = eqx.field(static=True)
+
+    def __init__(self, flows, sigma, coef=None, covariates=None, new_covariates=None, tau_change=None,
+                 coef_cov=None, countries=None, covariate_names=None, closure="deficits",
+                 numeraire="world"):
+        flows = _f64(flows)
+        if flows.ndim != 2 or flows.shape[0] != flows.shape[1]:
+            raise ValueError(f"Gravity: parameter flows has shape {flows.shape}; the admissible shape is (N, N).")
+        self.flows = flows
+        _init_shock(self, flows.shape[0], sigma, coef, covariates, new_covariates, tau_change, coef_cov,
+                    countries, covariate_names)
+        if closure not in CLOSURES:
+            raise ValueError(f"Gravity: closure={closure!r} is not one of {CLOSURES}.")
+        self.closure = closure
+        _numeraire_index(numeraire, self.countries)
+        self.numeraire = numeraire
+
+    def requirements(self):
+        return (
+            at_least("flows", self.flows, 0.0),
+            positive("flows (domestic, the diagonal)", jnp.diagonal(self.flows, axis1=-2, axis2=-1)),
+        ) + self._cost_requirements()
+
+    # -- baseline quantities -------------------------------------------------------------------
+    def baseline(self) -> dict[str, jnp.ndarray]:
+        """Output Y, expenditure E, deficits D, world income T and trade shares λ of the data."""
+        Y, E = self.flows.sum(1), self.flows.sum(0)
+        return {"output": Y, "expenditure": E, "deficit": E - Y, "world_income": Y.sum(),
+                "shares": self.flows / E[None, :]}
+
+    def unobservables(self) -> dict[str, jnp.ndarray]:
+        """Krugman's fundamentals recovered from the data (baseline wages w_i = 1).
+
+        `L`: labour in efficiency units, L_i = Y_i; `tau`: iceberg costs with τ_jj = 1,
+        τ_ij = (X_ij/X_jj · L_j/L_i)^{1/(1−σ)} (∞ where X_ij = 0); `deficit_share`: D_j/T. With
+        these, λ_ij = L_i τ_ij^{1−σ} / Σ_k L_k τ_kj^{1−σ} reproduces the observed shares exactly.
+        """
+        base = self.baseline()
+        L = base["output"]
+        ratio = self.flows / jnp.diagonal(self.flows)[None, :] * L[None, :] / L[:, None]
+        tau = jnp.where(ratio > 0, jnp.where(ratio > 0, ratio, 1.0) ** (1.0 / (1.0 - self.sigma)), jnp.inf)
+        return {"L": L, "tau": tau, "deficit_share": base["deficit"] / base["world_income"]}
+
+    # -- equilibrium -----------------------------------------------------------------------------
+    def guess(self):
+        n = self.flows.shape[-1]
+        return {"log_wage_change": jnp.zeros(self.sigma.shape + (n,))}
+
+    def _solve_parts(self, log_w):
+        s = self.sigma
+        base = self.baseline()
+        Y, E, T, lam = base["output"], base["expenditure"], base["world_income"], base["shares"]
+        positive_flow = self.flows > 0
+        log_lam = jnp.where(positive_flow, jnp.log(jnp.where(positive_flow, lam, 1.0)), -jnp.inf)
+        log_num = log_lam + (1.0 - s) * log_w[:, None] + self.log_cost_change()
+        log_p = logsumexp(log_num, axis=0)  # ln P̂_j^{1−σ}
+        new_lam = jnp.exp(log_num - log_p[None, :])
+        new_Y = jnp.exp(log_w) * Y
+        new_T = new_Y.sum()
+        if self.closure == "deficits":
+            new_E = new_Y + (E - Y) / T * new_T
+        else:
+            scaled = E / Y * new_Y
+            new_E = scaled * new_T / scaled.sum()
+        sales = new_lam @ new_E
+        return {"log_p": log_p, "lam": new_lam, "Y": new_Y, "E": new_E, "T": new_T, "sales": sales}
+
+    def residuals(self, x):
+        log_w = x["log_wage_change"]
+        parts = self._solve_parts(log_w)
+        gap = jnp.log(parts["sales"]) - jnp.log(parts["Y"])
+        k = _numeraire_index(self.numeraire, self.countries)
+        if k < 0:
+            keep = gap[:-1]
+            anchor = jnp.log(parts["T"] / self.baseline()["world_income"])
+        else:
+            keep = jnp.delete(gap, k, assume_unique_indices=True)
+            anchor = log_w[k]
+        return {"market_clearing": keep, "numeraire": anchor}
+
+    def outcomes(self, x):
+        s = self.sigma
+        log_w = x["log_wage_change"]
+        parts = self._solve_parts(log_w)
+        w_hat = jnp.exp(log_w)
+        P_hat = jnp.exp(parts["log_p"] / (1.0 - s))
+        flows = parts["lam"] * parts["E"][None, :]
+        base_flows = self.flows
+        off = 1.0 - jnp.eye(base_flows.shape[-1])
+        exports, imports = (flows * off).sum(1), (flows * off).sum(0)
+        base_exports, base_imports = (base_flows * off).sum(1), (base_flows * off).sum(0)
+        # Import price index over foreign sources, baseline import shares as CES weights.
+        lam = self.baseline()["shares"]
+        import_weights = lam * off / (lam * off).sum(0)[None, :]
+        w_cost = jnp.exp((1.0 - s) * log_w[:, None] + self.log_cost_change())
+        PM_hat = ((import_weights * w_cost).sum(0)) ** (1.0 / (1.0 - s))
+        base = self.baseline()
+        safe = jnp.where(base_flows > 0, base_flows, 1.0)
+        return {
+            "wage_change": w_hat,
+            "price_index_change": P_hat,
+            "welfare_change": 100.0 * (parts["E"] / base["expenditure"] / P_hat - 1.0),
+            "real_wage_change": 100.0 * (w_hat / P_hat - 1.0),
+            "flows": flows,
+            "trade_change": jnp.where(base_flows > 0, 100.0 * (flows / safe - 1.0), 0.0),
+            "output": parts["Y"],
+            "expenditure": parts["E"],
+            "deficit": parts["E"] - parts["Y"],
+            "world_income": parts["T"],
+            "exports": exports,
+            "imports": imports,
+            "exports_change": 100.0 * (exports / base_exports - 1.0),
+            "imports_change": 100.0 * (imports / base_imports - 1.0),
+            "domestic_share": jnp.diagonal(parts["lam"]),
+            "terms_of_trade_change": 100.0 * (w_hat / PM_hat - 1.0),
+            "market_clearing_gap": jnp.max(jnp.abs(parts["sales"] / parts["Y"] - 1.0)),
+        }
+
+    # -- construction from data ------------------------------------------------------------------
+    @classmethod
+    def from_data(cls, df, coef: Mapping[str, float] | Any, sigma: float, closure: str = "deficits", *,
+                  flow: str = "trade", exporter: str = "exporter", importer: str = "importer",
+                  numeraire: str = "world", cov: Any = None) -> "Gravity":
+        """The calibrated baseline: reproduces the flows of `df` exactly.
+
+        **Arguments:**
+        - `df`: a complete bilateral table with domestic flows (see `diffecon.data.check_trade`);
+        - `coef`: covariate name -> coefficient (a dict, or a `PPMLResult`, whose covariance is
+          then kept for standard errors); the names are the cost covariates read from `df`;
+        - `sigma`: elasticity of substitution σ > 1;
+        - `closure`: "deficits" (default) or "proportional" (see the class docstring);
+        - `flow`, `exporter`, `importer`: column names; `numeraire`: "world" or a country code;
+        - `cov`: K×K covariance of the coefficients (overrides a `PPMLResult`'s).
+
+        **Returns:** a `Gravity` model at the zero-change experiment (new covariates = baseline).
+        """
+        from ..data._load import check_trade, countries_of, pair_matrix
+
+        if hasattr(coef, "coef") and hasattr(coef, "cov"):
+            cov = coef.cov if cov is None else cov
+            coef = coef.coef
+        names = tuple(coef)
+        table = check_trade(df, covariates=names, flow=flow, exporter=exporter, importer=importer)
+        countries = countries_of(table, exporter, importer)
+        flows = pair_matrix(table, flow, countries, exporter=exporter, importer=importer)
+        Z = np.stack([pair_matrix(table, c, countries, exporter=exporter, importer=importer) for c in names]) \
+            if names else np.zeros((0, len(countries), len(countries)))
+        return cls(flows=flows, sigma=sigma, coef=np.array([float(coef[c]) for c in names]),
+                   covariates=Z, new_covariates=Z, coef_cov=cov, countries=countries,
+                   covariate_names=names, closure=closure, numeraire=numeraire)
+
+
+class GravityGegravity(_CostShock):
+    """Structural gravity with the conventions of USITC `gegravity`'s `OneSectorGE` (v0.3).
+
+    Inputs as in gegravity: reported output Y_i and expenditure E_j (not the flows), trade costs
+    t_ij^{1−σ} = exp(z_ij'b), a reference importer whose inward resistance is 1. Shares are
+    y_i = Y_i/ΣY, e_j = E_j/ΣE. With Ω_i = Π_i^{1−σ} (outward) and Φ_j = P_j^{1−σ} (inward):
+
+        Φ_j = Σ_i t_ij^{1−σ} y_i / Ω_i,   Ω_i = Σ_j t_ij^{1−σ} e_j / Φ_j,   Φ_ref = 1,
+
+    solved once with the baseline costs and once with the experiment costs, both with the
+    *baseline* shares y, e. Factory-gate prices follow from gegravity's y_i = (β_i p_i)^{1−σ}/Ω_i
+    with y_i held fixed: p̂_i = (Ω_i/Ω'_i)^{1/(1−σ)}; Y'_i = p̂_i Y_i; E'_j = (E_j/Y_j) Y'_j; modelled flows
+    X_ij = t_ij^{1−σ} E_j (Y_i/ΣY) / (Φ_j Ω_i). Welfare: gegravity's statistic (E/P)/(E'/P');
+    `welfare_change` = 100·((E'/P')/(E/P) − 1) to match `Gravity`.
+
+    **How it differs from full GE (`Gravity`):** (1) the baseline does not reproduce the observed
+    flows (it is the fitted gravity model, and uses reported Y, E); (2) the experiment's
+    resistances are solved with baseline output shares, so wage changes do not feed back into
+    demand: the "full GE" resistances equal the conditional ones and markets do not clear
+    exactly (`market_clearing_gap` measures by how much); (3) expenditure is proportional to
+    output. The replication `diffecon replicate gravity` quantifies the differences on the
+    sample data.
+
+    **Parameters:** `output` Y (N), `expenditure` E (N), plus `sigma`, `coef`, `covariates`,
+    `new_covariates`, `tau_change`, `coef_cov`, `countries`, `covariate_names` as in `Gravity`,
+    and static `reference` (the reference importer's code).
+
+    **Unknowns:** logs of 1/Φ (N−1, reference excluded) and 1/Ω (N), baseline and experiment.
+
+    **Outcomes** (percent changes, gegravity's names): `factory_gate_price_change`,
+    `omr_change`, `imr_change`, `gdp_change` (Y/P), `welfare_statistic`, `welfare_change`,
+    `terms_of_trade_change` (p/P), `output_change`, `expenditure_change`,
+    `foreign_exports_change`, `foreign_imports_change`, `intranational_trade_change`;
+    `baseline_flows`, `flows` (modelled), `trade_change`; `market_clearing_gap`.
+    """
+
+    output: jnp.ndarray
+    expenditure: jnp.ndarray
+    reference: str = eqx.field(static=True)
+
+    def __init__(self, output, expenditure, sigma, coef=None, covariates=None, new_covariates=None,
+                 tau_change=None, coef_cov=None, countries=None, covariate_names=None, reference=None):
+        output, expenditure = _f64(output), _f64(expenditure)
+        if output.ndim != 1 or expenditure.shape != output.shape:
+            raise ValueError(f"GravityGegravity: parameters output {output.shape} and expenditure "
+                             f"{expenditure.shape} must be vectors of the same length N.")
+        self.output, self.expenditure = output, expenditure
+        _init_shock(self, output.shape[0], sigma, coef, covariates, new_covariates, tau_change, coef_cov,
+                    countries, covariate_names)
+        reference = self.countries[0] if reference is None else str(reference)
+        if reference not in self.countries:
+            raise ValueError(f"GravityGegravity: reference={reference!r} is not one of {list(self.countries)}.")
+        self.reference = reference
+
+    def requirements(self):
+        return (positive("output", self.output), positive("expenditure", self.expenditure)) \
+            + self._cost_requirements()
+
+    def _ref(self) -> int:
+        return self.countries.index(self.reference)
+
+    def guess(self):
+        n = self.output.shape[-1]
+        z = jnp.zeros(n - 1)
+        zn = jnp.zeros(n)
+        return {"base_imr": z, "base_omr": zn, "imr": z, "omr": zn}
+
+    def _log_costs(self):
+        base = jnp.einsum("k,kij->ij", self.coef, self.covariates) if self.coef.shape[0] else \
+            jnp.zeros(self.tau_change.shape)
+        return base, base + self.log_cost_change()
+
+    def _shares(self):
+        return self.output / self.output.sum(), self.expenditure / self.expenditure.sum()
+
+    def _full_imr(self, log_inv_phi):
+        # log(1/Φ) with the reference importer's Φ = 1 reinserted.
+        return jnp.insert(log_inv_phi, self._ref(), 0.0)
+
+    def _mr_residuals(self, log_cost, log_inv_phi, log_inv_omega):
+        y, e = self._shares()
+        li = self._full_imr(log_inv_phi)
+        # 1 = (1/Φ_j) Σ_i t_ij y_i (1/Ω_i), 1 = (1/Ω_i) Σ_j t_ij e_j (1/Φ_j), in logs.
+        imr = li + logsumexp(log_cost + jnp.log(y)[:, None] + log_inv_omega[:, None], axis=0)
+        omr = log_inv_omega + logsumexp(log_cost + jnp.log(e)[None, :] + li[None, :], axis=1)
+        return jnp.delete(imr, self._ref(), assume_unique_indices=True), omr
+
+    def residuals(self, x):
+        base_cost, new_cost = self._log_costs()
+        b_imr, b_omr = self._mr_residuals(base_cost, x["base_imr"], x["base_omr"])
+        imr, omr = self._mr_residuals(new_cost, x["imr"], x["omr"])
+        return {"baseline_imr": b_imr, "baseline_omr": b_omr, "imr": imr, "omr": omr}
+
+    def outcomes(self, x):
+        s = self.sigma
+        base_cost, new_cost = self._log_costs()
+        li0, li1 = self._full_imr(x["base_imr"]), self._full_imr(x["imr"])  # ln(1/Φ)
+        lo0, lo1 = x["base_omr"], x["omr"]  # ln(1/Ω)
+        Y, E = self.output, self.expenditure
+        y = Y / Y.sum()
+        # (1−σ) ln p̂ = ln(1/Ω') − ln(1/Ω): gegravity's factory-gate equation with p = 1 at baseline.
+        p_hat = jnp.exp((lo1 - lo0) / (1.0 - s))
+        P_hat = jnp.exp((li0 - li1) / (1.0 - s))  # P = Φ^{1/(1−σ)}
+        pi_hat = jnp.exp((lo0 - lo1) / (1.0 - s))
+        new_Y = p_hat * Y
+        new_E = E / Y * new_Y
+        new_y = new_Y / new_Y.sum()
+        flows0 = jnp.exp(base_cost + jnp.log(E)[None, :] + jnp.log(y)[:, None] + li0[None, :] + lo0[:, None])
+        flows1 = jnp.exp(new_cost + jnp.log(new_E)[None, :] + jnp.log(new_y)[:, None] + li1[None, :] + lo1[:, None])
+        off = 1.0 - jnp.eye(Y.shape[-1])
+
+        def pct(new, old):
+            return 100.0 * (new / old - 1.0)
+
+        real = new_E / E / P_hat
+        return {
+            "factory_gate_price_change": pct(p_hat, 1.0),
+            "omr_change": pct(pi_hat, 1.0),
+            "imr_change": pct(P_hat, 1.0),
+            "gdp_change": pct(p_hat / P_hat, 1.0),
+            "welfare_statistic": 1.0 / real,
+            "welfare_change": pct(real, 1.0),
+            "terms_of_trade_change": pct(p_hat / P_hat, 1.0),
+            "output_change": pct(new_Y, Y),
+            "expenditure_change": pct(new_E, E),
+            "foreign_exports_change": pct((flows1 * off).sum(1), (flows0 * off).sum(1)),
+            "foreign_imports_change": pct((flows1 * off).sum(0), (flows0 * off).sum(0)),
+            "intranational_trade_change": pct(jnp.diagonal(flows1), jnp.diagonal(flows0)),
+            "baseline_flows": flows0,
+            "flows": flows1,
+            "trade_change": pct(flows1, flows0),
+            "market_clearing_gap": jnp.max(jnp.abs(flows1.sum(1) / new_Y - 1.0)),
+        }
