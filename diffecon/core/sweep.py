@@ -62,9 +62,14 @@ class SweepResult(dict):
         return f"SweepResult({dict.__repr__(self)}, {self.info})"
 
 
+def _flatten_result(r: SweepResult):
+    keys = tuple(sorted(r))
+    return tuple((jax.tree_util.DictKey(k), r[k]) for k in keys), (keys, tuple(r.info.items()))
+
+
+# A pytree like a dict, so `jax.block_until_ready`, `tree_map` and jit outputs see the arrays.
 jax.tree_util.register_pytree_with_keys(
-    SweepResult,
-    lambda r: (tuple((jax.tree_util.DictKey(k), r[k]) for k in sorted(r)), (tuple(sorted(r)), tuple(r.info.items()))),
+    SweepResult, _flatten_result,
     lambda aux, leaves: SweepResult(dict(zip(aux[0], leaves)), **dict(aux[1])),
 )
 
@@ -190,7 +195,8 @@ def _output_size(model: Model, x0: Any, select: OutcomeSelector) -> int:
     """Scalars one point returns (selected outcomes and the three flags)."""
     def compute():
         def selected(model, x0):
-            eq = Equilibrium(model, x0, model.outcomes(x0), jnp.asarray(True), jnp.asarray(0.0), jnp.asarray(0))
+            flags = (jnp.asarray(True), jnp.asarray(0.0), jnp.asarray(0))
+            eq = Equilibrium(model, x0, model.outcomes(x0), *flags)
             return select(eq)
 
         shapes = jax.eval_shape(selected, model, x0)
@@ -272,7 +278,8 @@ def sweep(
     n_devices = len(devs) if devs else 1
     itemsize = np.dtype(precision).itemsize
     n_in = sum(int(np.prod(s)) for s in points.param_shapes.values())
-    n_out = _output_size(model, x0, select) * (1 + sum(int(np.prod(np.shape(getattr(model, n)))) for n in wrt))
+    n_wrt_scalars = sum(int(np.prod(np.shape(getattr(model, n)))) for n in wrt)
+    n_out = _output_size(model, x0, select) * (1 + n_wrt_scalars)
     solve_bytes = _cached(("bytes", len(wrt), n_out, n_in, itemsize, _shape_key(model, x0)),
                           lambda: bytes_per_solve(model, x0, n_out, n_in, len(wrt), itemsize))
     if memory is None:  # this process's own device: another host's has no statistics here
