@@ -112,7 +112,6 @@ def _closed_form_rows(report: Report, p: dict, o: dict) -> None:
         err = _max_err(ours, ref, mask)
         report.add(f"{name}{where}", printed, f"max error {err:.1e} over {count} draws", ok=err < tol)
 
-    p1 = s / (s - 1) * m
     row("eq. (20)–(21) prices p1 = σm/(σ−1), p2 = p1·Q^μm", "p2/p1 = Q^μm", o["p2"] / o["p1"], Q**mu_m)
     row("eq. (24)–(25) output per firm x1 = f(σ−1)/m, x2 = x1·Q^(μf−μm)", "x2/x1 = Q^(μf−μm)",
         np.stack([o["x1"], o["x2"]]), np.stack([f * (s - 1) / m, f * (s - 1) / m * Q ** (mu_f - mu_m)]))
@@ -125,10 +124,11 @@ def _closed_form_rows(report: Report, p: dict, o: dict) -> None:
     row("eq. (51) in the A, k form", "A(q − k) + 1/2", o["L1"],
         A * (q - np.asarray(cf.intercept_k(phi, h))) + 0.5, inside)
     L1_b, L2_b = (np.asarray(a) for a in cf.labour_phi_above_one(q, phi, h))
+    err = _max_err(np.stack([o["L1"], o["L2"]]), np.stack([L1_b, L2_b]), np.stack([inside, inside]))
     report.add("eq. (53)–(54) the φ > 1 lines, B = (φ+1)(φ−1)/((φh−1)(φ/h−1))",
                "a separate case for φ > 1",
-               f"identical to (51)–(52) (B = −A, r = k): max error {_max_err(np.stack([o['L1'], o['L2']]), np.stack([L1_b, L2_b]), np.stack([inside, inside])):.1e}",
-               ok=_max_err(np.stack([o['L1'], o['L2']]), np.stack([L1_b, L2_b]), np.stack([inside, inside])) < 1e-9,
+               f"identical to (51)–(52) (B = −A, r = k): max error {err:.1e} over {k} interior draws",
+               ok=err < 1e-9,
                note="the paper presents (53)–(54) as a separate φ > 1 case; algebraically they are (51)–(52)")
     row("eq. (28)–(29) N1 = L1/(fσ), N2 = L2/(fσQ^μf)", "N = L/(labour per firm)",
         np.stack([o["N1"], o["N2"]]), np.stack([L1_cf / (f * s), L2_cf / (f * s * Q**mu_f)]),
@@ -192,7 +192,6 @@ def _closed_form_rows(report: Report, p: dict, o: dict) -> None:
     report.add("dL1/dh = qφ/(1−φh)² + φ(1−q)/(h−φ)² > 0 (spec T5; h is country 2's cost disadvantage)",
                "h(Q): 'cultural impact index'", f"max error {err:.1e} over {k} interior draws",
                ok=bool(err < 1e-8), note="the paper's name for h suggests the opposite reading (spec §10 #11)")
-    del p1
 
 
 def _map_points(grid_q, Qs, tau, beta):
@@ -212,8 +211,10 @@ _Q_EXPONENT = 0.5  # 1/e at the figures' parameters
 def _table_h(phi):
     """A representative h for every row of Tables 8 and 9 (bands: the geometric midpoint)."""
     t = {k: float(v) for k, v in cf.h_thresholds(phi).items()}
-    lo, hi = (phi, t["small_at_half"]) if phi < 1 else (t["small_at_half"], phi)
-    mid = lambda a, b: float(np.sqrt(a * b))  # noqa: E731
+
+    def mid(a, b):
+        return float(np.sqrt(a * b))
+
     if phi < 1:
         return {
             "Q = phi^(1/e)  (h = phi)": phi,
@@ -224,7 +225,6 @@ def _table_h(phi):
             "1 < h < (1+phi^2)/(2phi)": mid(1.0, t["large_at_half"]),
             "Q = ((1+phi^2)/(2phi))^(1/e)": t["large_at_half"],
         }
-    del lo, hi
     return {
         "Q = (2phi/(1+phi^2))^(1/e)": t["small_at_half"],
         "2phi/(1+phi^2) < h < 1": mid(t["small_at_half"], 1.0),
