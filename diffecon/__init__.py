@@ -10,6 +10,8 @@ _jax.config.update("jax_enable_x64", True)
 
 from . import core, models  # noqa: E402
 from . import calibrate  # noqa: E402  (a callable package: diffecon.calibrate(model, ...))
+from . import counterfactual  # noqa: E402  (a callable module: diffecon.counterfactual(model, new_df))
+from . import data  # noqa: E402
 from .core import (  # noqa: E402
     Equilibrium,
     Model,
@@ -36,4 +38,5 @@ __all__ = [
     "solve", "Equilibrium", "SolveError", "Model", "jacobian", "elasticity", "sweep",
     "core", "models", "replicate", "__version__",
     "calibrate",
+    "counterfactual", "data",
 ]
