@@ -41,6 +41,7 @@ PARAMS = ("L1", "L2", "sigma", "k", "tau_x", "tau_m", "f_d", "f_x", "f_dm", "f_x
 P_A, P_B = 1.5, 1.1  # the paper's two input trade costs
 L_GRID = np.geomspace(0.3, 3.0, 51)
 TRACE_L = (0.5, 0.8, 1.25, 1.5, 2.0)
+EDGES = ((P_A, 0.125), (P_A, 8.0), (P_B, 0.29), (P_B, 3.45))  # inside the interior ranges (spec R3)
 TAU_M_SWEEP = (1.06, 1.10, 1.15, 1.25, 1.30, 1.50, 2.00, 5.00)
 
 
@@ -329,6 +330,21 @@ def _interior_range(model):
     return lower, upper
 
 
+def _edges(report):
+    flags, ok = [], True
+    for t, L in EDGES:
+        eq = solve(Ara2026(tau_m=t, L1=L), throw=False)
+        ok &= bool(eq.converged) and bool(eq["valid"])
+        flags.append(f"τ_M={t}, L={L:g}: ω={float(eq['omega']):.6f} ({int(eq.steps)} steps)")
+    for t, L in ((P_A, 8.2), (P_B, 3.6)):  # just outside: a corner, reported as non-convergence
+        eq = solve(Ara2026(tau_m=t, L1=L), throw=False)
+        ok &= not bool(eq.converged)
+        flags.append(f"τ_M={t}, L={L:g}: converged={bool(eq.converged)}")
+    report.add("`solve` from the default (symmetric) guess converges near both ends of the interior range "
+               "and fails outside it (spec §16, R3)", "converges inside, fails outside", "; ".join(flags), ok=ok,
+               note="outside the range solve raises SolveError: the smaller country's final-good sector vanishes")
+
+
 def _regimes(report):
     for t, ref in ((P_A, (0.12351, 8.09649)), (P_B, (0.28433, 3.51703))):
         lo, hi = _interior_range(Ara2026(tau_m=t))
@@ -441,6 +457,7 @@ def run(out_dir: Path) -> Report:
     _claims(report, pts)
     _tau_sweep(report, pts)
     _traces(report, pts)
+    _edges(report)
     _regimes(report)
     _polar(report)
     for t, number, ref_points in ((P_A, 1, ((0.98, 1.528657, 0.714793), (1.02, 0.659725, 1.388986))),
