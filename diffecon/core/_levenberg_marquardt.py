@@ -44,7 +44,7 @@ def levenberg_marquardt(
         J = jax.jacfwd(F)(v)
         A = J.T @ J
         g = J.T @ f
-        damped = A + lam * (jnp.diag(jnp.diag(A)) + jnp.eye(A.shape[0]) * 1e-12)
+        damped = A + lam * (jnp.diag(jnp.diag(A)) + jnp.eye(A.shape[0], dtype=A.dtype) * 1e-12)
         step = -jnp.linalg.solve(damped, g)
         trial = v + step
         f_trial = F(trial)

@@ -39,12 +39,15 @@ def flat_with_names(tree: Any) -> tuple[jax.Array, tuple[str, ...]]:
 
 
 def replace_fields(model: eqx.Module, values: Mapping[str, Any]) -> eqx.Module:
-    """Return `model` with the named fields replaced (no re-validation: values may be traced)."""
+    """Return `model` with the named fields replaced (no re-validation: values may be traced).
+
+    Values take the dtype of the field they replace (float64 unless a caller chose float32).
+    """
     names = tuple(values)
     return eqx.tree_at(
         lambda m: tuple(getattr(m, n) for n in names),
         model,
-        tuple(jnp.asarray(values[n], dtype=jnp.result_type(float)) for n in names),
+        tuple(jnp.asarray(values[n], dtype=jnp.result_type(getattr(model, n))) for n in names),
     )
 
 

@@ -87,6 +87,7 @@ class _Config:
     rtol: float
     atol: float
     tol: float
+    guess_each: bool = True  # start each point (or path) at its own `model.guess()`
 
 
 def _with_fields(model: Model, values: Mapping[str, Any]) -> Model:
@@ -100,6 +101,9 @@ def _with_fields(model: Model, values: Mapping[str, Any]) -> Model:
 def _solve_point(model: Model, x_start: Any, params: Mapping[str, Any], config: _Config):
     """One equilibrium: (selected outcomes + derivatives + flags, the unknowns found)."""
     model = _with_fields(model, params)
+    if x_start is None:
+        # The guess at the point's own parameters (often a closed form) beats the base model's.
+        x_start = model.guess()
 
     def solved(theta):
         eq = solve_impl(_with_fields(model, theta), x_start, None, config.max_steps,
@@ -121,18 +125,22 @@ def _solve_point(model: Model, x_start: Any, params: Mapping[str, Any], config: 
 
 def _solve_units(model: Model, x0: Any, points: dict, config: _Config) -> dict:
     """Solve a stack of units, `config.chunk` at a time: points, or paths (warm starts)."""
+    start = None if config.guess_each else x0
     if not config.warm_start:
-        return jax.lax.map(lambda p: _solve_point(model, x0, p, config)[0], points,
+        return jax.lax.map(lambda p: _solve_point(model, start, p, config)[0], points,
                            batch_size=config.chunk)
 
     def path(params):
+        first = jax.tree_util.tree_map(lambda v: v[0], params)
+        x_init = _with_fields(model, first).guess() if config.guess_each else x0
+
         def step(x_prev, p):
             out, x = _solve_point(model, x_prev, p, config)
             # A failed point does not poison the rest of the path: keep the last good start.
             x_next = jax.tree_util.tree_map(lambda a, b: jnp.where(out["converged"], a, b), x, x_prev)
             return x_next, out
 
-        return jax.lax.scan(step, x0, params)[1]
+        return jax.lax.scan(step, x_init, params)[1]
 
     return jax.lax.map(path, points, batch_size=config.chunk)
 
@@ -270,6 +278,7 @@ def sweep(
     devs = resolve_devices(devices)
     if points.traced and (devs or precision != "float64"):
         raise ValueError("sweep inside jit/grad/vmap supports neither devices= nor dtype='float32'.")
+    guess_each = x0 is None
     x0 = model.guess() if x0 is None else x0
     select = outcome_selector(_float_outcomes(model, x0) if of is None else of)
 
@@ -292,7 +301,8 @@ def sweep(
     if points.traced and cut.n_blocks > 1:
         cut = type(cut)(cut.chunk, -(-n_units // cut.chunk) * cut.chunk, 1)
     mesh = _sharding.batch_mesh(devs)
-    config = _Config(select, wrt, cut.chunk, warm_start, mesh, max_steps, **tolerances)
+    config = _Config(select, wrt, cut.chunk, warm_start, mesh, max_steps, **tolerances,
+                     guess_each=guess_each)
 
     precision_scope = jax.enable_x64(False) if precision == "float32" else contextlib.nullcontext()
     with precision_scope:
