@@ -118,6 +118,9 @@ CASES["takita2025"] = Case(
 )
 
 
+import numpy as _np  # noqa: E402  (FGH2011's parameters are per-country / per-quality vectors)
+
+
 def _fgh2011(rng):
     from diffecon.models import FGH2011, tau_from_rho
     from diffecon.models.income import ShiftedExponential
@@ -136,8 +139,8 @@ def _fgh2011(rng):
 
 CASES["fgh2011_trade"] = Case(
     make=_fgh2011,
-    bad=(("N", (1000.0, -1.0), "N > 0"), ("theta", (0.5, 1.2), "theta in (0, 1]"),
-         ("f", (0.0, 1.0), "f > 0"), ("tau", (-0.1, 1.0), "tau >= 0")),
+    bad=(("N", _np.array([1000.0, -1.0]), "N > 0"), ("theta", _np.array([0.5, 1.2]), "theta in (0, 1]"),
+         ("f", _np.array([0.0, 1.0]), "f > 0"), ("tau", _np.array([-0.1, 1.0]), "tau >= 0")),
     fd_params=("N", "theta", "tau"),
     fd_outcomes=("n", "n_eff", "s", "log_v"),
 )
