@@ -144,3 +144,22 @@ CASES["fgh2011_trade"] = Case(
     fd_params=("N", "theta", "tau"),
     fd_outcomes=("n", "n_eff", "s", "log_v"),
 )
+
+
+def _gravity(rng):
+    from diffecon.models import Gravity
+
+    n, k = 4, 2
+    flows = rng.uniform(1, 10, (n, n)) + _np.diag(rng.uniform(20, 60, n))
+    Z = rng.normal(0, 1, (k, n, n))
+    return Gravity(flows, rng.uniform(2, 8), coef=rng.normal(0, 0.5, k), covariates=Z,
+                   new_covariates=Z + rng.normal(0, 0.3, Z.shape), tau_change=rng.uniform(0.9, 1.3, (n, n)))
+
+
+CASES["gravity"] = Case(
+    make=_gravity,
+    bad=(("sigma", 1.0, "sigma > 1"), ("tau_change", _np.full((4, 4), -1.0), "tau_change > 0"),
+         ("flows", _np.ones((4, 4)) - _np.eye(4), "flows (domestic, the diagonal) > 0")),
+    fd_params=("sigma", "coef", "tau_change"),
+    fd_outcomes=("welfare_change", "wage_change", "flows", "terms_of_trade_change"),
+)

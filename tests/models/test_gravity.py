@@ -1,0 +1,155 @@
+"""The N-country gravity model: exact baseline fit, market clearing, adding up, numeraire
+invariance, zero change, and hat algebra against an independent levels solve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import root
+
+import diffecon as de
+from diffecon.counterfactual import form_pta, raise_import_costs
+from diffecon.data import load_trade_sample, pair_matrix
+from diffecon.models import Gravity
+from diffecon.replicate._gravity_reference import GEGRAVITY_COEF
+
+NAMES = list(GEGRAVITY_COEF)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_trade_sample()
+
+
+def _experiment(df, rng):
+    codes = sorted(set(df.exporter))
+    pair = list(rng.choice(codes, 2, replace=False))
+    new = form_pta(df, pair)
+    return raise_import_costs(new, str(rng.choice(codes)), float(rng.uniform(0.02, 0.3)))
+
+
+def test_baseline_reproduces_the_data_and_zero_change_gives_zero_change(sample):
+    model = Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0)
+    res = de.counterfactual(model, sample)
+    X = pair_matrix(sample, "trade")
+    np.testing.assert_allclose(np.asarray(res.equilibrium["flows"]), X, rtol=1e-10)
+    np.testing.assert_allclose(res.welfare_change.to_numpy(), 0.0, atol=1e-10)
+    np.testing.assert_allclose(res.countries.to_numpy(), 0.0, atol=1e-10)
+    np.testing.assert_allclose(res.trade["change"].to_numpy(), 0.0, atol=1e-9)
+    # the recovered unobservables (L, tau with tau_jj = 1) reproduce every trade share
+    u = {k: np.asarray(v) for k, v in model.unobservables().items()}
+    A = u["L"][:, None] * u["tau"] ** (1 - 5.0)
+    np.testing.assert_allclose(A / A.sum(0), X / X.sum(0), rtol=1e-10)
+    np.testing.assert_allclose(np.diag(u["tau"]), 1.0)
+
+
+def test_counterfactual_clears_every_market_and_adds_up(sample, rng):
+    model = Gravity.from_data(sample, GEGRAVITY_COEF, sigma=float(rng.uniform(3, 8)))
+    res = de.counterfactual(model, _experiment(sample, rng))
+    o = {k: np.asarray(v) for k, v in res.equilibrium.outcomes.items()}
+    X = pair_matrix(sample, "trade")
+    Y, E = X.sum(1), X.sum(0)
+    np.testing.assert_allclose(o["flows"].sum(1), o["output"], rtol=1e-9)  # every market clears
+    np.testing.assert_allclose(o["flows"].sum(0), o["expenditure"], rtol=1e-9)  # budgets hold
+    assert o["market_clearing_gap"] < 1e-9
+    np.testing.assert_allclose(o["world_income"], Y.sum(), rtol=1e-12)  # world-income numeraire
+    np.testing.assert_allclose(o["deficit"] / o["world_income"], (E - Y) / Y.sum(), atol=1e-12)
+    np.testing.assert_allclose(o["deficit"].sum(), 0.0, atol=1e-6 * Y.sum())
+    # ACR: the real wage change is the domestic share change to the power 1/(1 - sigma)
+    s = float(model.sigma)
+    acr = (o["domestic_share"] / np.diag(X / E)) ** (1 / (1 - s)) / np.diag(np.asarray(res.model.tau_change))
+    np.testing.assert_allclose(res.countries["real_wage_change"].to_numpy(), 100 * (acr - 1), atol=1e-9)
+    assert np.abs(res.welfare_change.to_numpy()).max() > 1e-4  # the experiment does something
+
+
+def test_real_results_do_not_depend_on_the_numeraire(sample, rng):
+    new = _experiment(sample, rng)
+    country = str(rng.choice(sorted(set(sample.exporter))))
+    world = de.counterfactual(Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0), new)
+    home = de.counterfactual(Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0, numeraire=country), new)
+    np.testing.assert_allclose(home.welfare_change, world.welfare_change, atol=1e-10)
+    np.testing.assert_allclose(home.countries["real_wage_change"], world.countries["real_wage_change"], atol=1e-10)
+    np.testing.assert_allclose(home.equilibrium["domestic_share"], world.equilibrium["domestic_share"], rtol=1e-10)
+    # nominal flows are in numeraire units: they differ by one common factor only
+    scale = (1 + home.trade["change"] / 100) / (1 + world.trade["change"] / 100)
+    np.testing.assert_allclose(scale, scale.iloc[0], rtol=1e-10)
+    assert abs(float(home.equilibrium["wage_change"][home.welfare_change.index.get_loc(country)]) - 1) < 1e-12
+    ratio = np.asarray(home.equilibrium["wage_change"]) / np.asarray(world.equilibrium["wage_change"])
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-10)  # nominal wages differ by one factor
+
+
+def _levels_equilibrium(L, A, d, sigma):
+    """Krugman levels: wages w solving Σ_j X_ij = w_i L_i with E = Y + d·ΣY, ΣY = ΣL (SciPy)."""
+    def flows(w):
+        Y = w * L
+        E = Y + d * Y.sum()
+        num = A * w[:, None] ** (1 - sigma)
+        return num / num.sum(0) * E, num.sum(0), E
+
+    def F(logw):
+        w = np.exp(logw)
+        X, _, _ = flows(w)
+        gap = np.log(X.sum(1)) - np.log(w * L)
+        return np.concatenate([gap[:-1], [np.log((w * L).sum() / L.sum())]])
+
+    sol = root(F, np.zeros(len(L)), method="lm", options={"xtol": 1e-15, "ftol": 1e-15})
+    assert np.max(np.abs(F(sol.x))) < 1e-12
+    w = np.exp(sol.x)
+    X, P_pow, E = flows(w)
+    return w, X, E, P_pow ** (1 / (1 - sigma))
+
+
+def test_hat_algebra_matches_an_independent_levels_solve_on_synthetic_data(sample, rng):
+    # synthetic fundamentals -> levels equilibrium -> data -> calibrate -> counterfactual (hats),
+    # compared with re-solving the levels model at the new trade costs.
+    codes = sorted(set(sample.exporter))
+    n, sigma = len(codes), float(rng.uniform(3, 7))
+    b = rng.normal(0, 0.5, len(NAMES))
+    Z = rng.normal(0, 1, (len(NAMES), n, n))
+    L = rng.uniform(1, 10, n)
+    A = L[:, None] * np.exp(np.einsum("k,kij->ij", b, Z))  # L_i tau_ij^(1-sigma)
+    share = L / L.sum()
+    d = 0.2 * share * rng.uniform(-1, 1, n)  # deficits up to ±20% of a country's income
+    d -= share * d.sum()
+    w0, X0, E0, P0 = _levels_equilibrium(L, A, d, sigma)
+    df = pd.DataFrame([dict(exporter=codes[i], importer=codes[j], trade=X0[i, j],
+                            **{c: Z[q, i, j] for q, c in enumerate(NAMES)})
+                       for i in range(n) for j in range(n)])
+    Z1 = Z + rng.normal(0, 0.3, Z.shape) * (rng.uniform(size=Z.shape) < 0.2)
+    new = df.copy()
+    for q, c in enumerate(NAMES):
+        new[c] = [Z1[q, i, j] for i in range(n) for j in range(n)]
+    res = de.counterfactual(Gravity.from_data(df, dict(zip(NAMES, b)), sigma=sigma), new)
+    w1, X1, E1, P1 = _levels_equilibrium(L, L[:, None] * np.exp(np.einsum("k,kij->ij", b, Z1)), d, sigma)
+    np.testing.assert_allclose(res.welfare_change.to_numpy(), 100 * ((E1 / P1) / (E0 / P0) - 1), atol=1e-8)
+    np.testing.assert_allclose(np.asarray(res.equilibrium["flows"]), X1, rtol=1e-8)
+    np.testing.assert_allclose(np.asarray(res.equilibrium["wage_change"]), w1 / w0, rtol=1e-9)
+
+
+def test_proportional_closure_keeps_expenditure_output_ratios(sample, rng):
+    model = Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0, closure="proportional")
+    res = de.counterfactual(model, _experiment(sample, rng))
+    assert "proportional" in res.closure
+    o = {k: np.asarray(v) for k, v in res.equilibrium.outcomes.items()}
+    X = pair_matrix(sample, "trade")
+    phi = X.sum(0) / X.sum(1)
+    ratio = o["expenditure"] / o["output"] / phi
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-10)  # E/Y moves by one common factor
+    np.testing.assert_allclose(o["flows"].sum(1), o["output"], rtol=1e-9)
+    np.testing.assert_allclose(o["expenditure"].sum(), o["output"].sum(), rtol=1e-12)
+
+
+def test_bad_parameters_and_tables_raise(sample):
+    with pytest.raises(ValueError, match=r"sigma=1.0 .*sigma > 1"):
+        Gravity.from_data(sample, GEGRAVITY_COEF, sigma=1.0)
+    with pytest.raises(ValueError, match="closure='balanced'"):
+        Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0, closure="balanced")
+    with pytest.raises(ValueError, match="numeraire='XXX'"):
+        Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0, numeraire="XXX")
+    with pytest.raises(ValueError, match="missing column"):
+        Gravity.from_data(sample, {"tariff": 1.0}, sigma=5.0)
+    X = pair_matrix(sample, "trade").copy()
+    X[2, 2] = 0.0
+    with pytest.raises(ValueError, match="flows \\(domestic, the diagonal\\)"):
+        Gravity(X, 5.0)
