@@ -88,7 +88,7 @@ def _default_income():
 
 
 class FGH2011(Model):
-    __doc__ = __doc__
+    __doc__ = __doc__  # the module docstring lists the scenarios, parameters and outcomes
 
     q: jnp.ndarray = param(_Q)
     theta: jnp.ndarray = param(_THETA)
