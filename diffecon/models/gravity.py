@@ -337,7 +337,8 @@ class GravityGegravity(_CostShock):
     `omr_change`, `imr_change`, `gdp_change` (Y/P), `welfare_statistic`, `welfare_change`,
     `terms_of_trade_change` (p/P), `output_change`, `expenditure_change`,
     `foreign_exports_change`, `foreign_imports_change`, `intranational_trade_change`;
-    `baseline_flows`, `flows` (modelled), `trade_change`; `market_clearing_gap`.
+    `baseline_flows`, `flows` (modelled), `trade_change`; `market_clearing_gap` and
+    `baseline_market_clearing_gap`: max_i |Σ_j X_ij / Y_i − 1| in the experiment and the baseline.
     """
 
     output: jnp.ndarray
@@ -436,4 +437,5 @@ class GravityGegravity(_CostShock):
             "flows": flows1,
             "trade_change": pct(flows1, flows0),
             "market_clearing_gap": jnp.max(jnp.abs(flows1.sum(1) / new_Y - 1.0)),
+            "baseline_market_clearing_gap": jnp.max(jnp.abs(flows0.sum(1) / Y - 1.0)),
         }
