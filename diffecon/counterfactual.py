@@ -26,7 +26,7 @@ import pandas as pd
 from .core.solve import Equilibrium, solve
 from .core.statics import jacobian
 from .core.sweep import sweep
-from .data._load import countries_of, pair_matrix
+from .data._load import countries_of, pair_matrices
 from .models.gravity import Gravity, GravityGegravity, closure_description
 
 __all__ = ["counterfactual", "CounterfactualResult", "set_pairs", "form_pta", "dissolve_pta",
@@ -172,7 +172,7 @@ def _experiment_arrays(model, new_df, exporter, importer, tau_column):
         raise ValueError(f"counterfactual: the experiment's countries {list(countries)} differ from the "
                          f"model's {list(model.countries)}.")
     columns = [*names, tau_column] if tau_column in new_df.columns else list(names)
-    mats = {c: pair_matrix(new_df, c, model.countries, exporter=exporter, importer=importer) for c in columns}
+    mats = pair_matrices(new_df, columns, model.countries, exporter=exporter, importer=importer)
     for c, m in mats.items():
         if not np.isfinite(m).all():
             raise ValueError(f"counterfactual: column {c!r} of the experiment has non-finite values.")

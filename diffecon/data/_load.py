@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_trade_sample", "load_trade", "check_trade", "pair_matrix", "countries_of", "SAMPLE_FILE"]
+__all__ = ["load_trade_sample", "load_trade", "check_trade", "pair_matrix", "pair_matrices", "countries_of",
+           "SAMPLE_FILE"]
 
 SAMPLE_FILE = "trade_30_countries_2006.csv"
 
@@ -157,23 +158,41 @@ def check_trade(df: pd.DataFrame, *, covariates: Sequence[str] = (), flow: str =
 
 def countries_of(df: pd.DataFrame, exporter: str = "exporter", importer: str = "importer") -> tuple[str, ...]:
     """The sorted country codes of a bilateral table."""
-    return tuple(sorted(set(df[exporter].astype(str)) | set(df[importer].astype(str))))
+    codes = np.concatenate([df[exporter].to_numpy(dtype=str), df[importer].to_numpy(dtype=str)])
+    return tuple(str(c) for c in np.unique(codes))
 
 
 def pair_matrix(df: pd.DataFrame, column: str, countries: Sequence[str] | None = None, *,
                 exporter: str = "exporter", importer: str = "importer") -> np.ndarray:
     """The N×N matrix of `column` (rows exporters, columns importers, in `countries` order).
 
-    Raises `ValueError` if a pair of `countries` is absent from `df`.
+    Raises `ValueError` if a pair of `countries` is absent from `df` or appears twice.
     """
+    return pair_matrices(df, [column], countries, exporter=exporter, importer=importer)[column]
+
+
+def pair_matrices(df: pd.DataFrame, columns: Sequence[str], countries: Sequence[str] | None = None, *,
+                  exporter: str = "exporter", importer: str = "importer") -> dict[str, np.ndarray]:
+    """`pair_matrix` for several columns at once (the pairs are located once)."""
     countries = tuple(countries) if countries is not None else countries_of(df, exporter, importer)
-    table = df.pivot(index=exporter, columns=importer, values=column)
-    table = table.reindex(index=list(countries), columns=list(countries))
-    values = table.to_numpy(dtype=float)
-    if np.isnan(values).any():
-        i, j = np.argwhere(np.isnan(values))[0]
-        raise ValueError(
-            f"column {column!r}: pair ({countries[i]}, {countries[j]}) is absent or missing; every "
-            f"exporter–importer pair of the baseline must be present."
-        )
-    return values
+    n = len(countries)
+    index = pd.Index(countries)
+    rows = index.get_indexer(df[exporter].to_numpy(dtype=str))
+    cols = index.get_indexer(df[importer].to_numpy(dtype=str))
+    keep = (rows >= 0) & (cols >= 0)
+    flat = rows[keep] * n + cols[keep]
+    if np.bincount(flat, minlength=n * n).max(initial=0) > 1:
+        raise ValueError("the table has duplicate exporter–importer pairs.")
+    out = {}
+    for column in columns:
+        values = np.full(n * n, np.nan)
+        values[flat] = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)[keep]
+        values = values.reshape(n, n)
+        if np.isnan(values).any():
+            i, j = np.argwhere(np.isnan(values))[0]
+            raise ValueError(
+                f"column {column!r}: pair ({countries[i]}, {countries[j]}) is absent or missing; every "
+                f"exporter–importer pair of the baseline must be present."
+            )
+        out[column] = values
+    return out

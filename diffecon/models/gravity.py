@@ -288,7 +288,7 @@ class Gravity(_CostShock):
 
         **Returns:** a `Gravity` model at the zero-change experiment (new covariates = baseline).
         """
-        from ..data._load import check_trade, countries_of, pair_matrix
+        from ..data._load import check_trade, countries_of, pair_matrices
 
         if hasattr(coef, "coef") and hasattr(coef, "cov"):
             cov = coef.cov if cov is None else cov
@@ -296,9 +296,9 @@ class Gravity(_CostShock):
         names = tuple(coef)
         table = check_trade(df, covariates=names, flow=flow, exporter=exporter, importer=importer)
         countries = countries_of(table, exporter, importer)
-        flows = pair_matrix(table, flow, countries, exporter=exporter, importer=importer)
-        Z = np.stack([pair_matrix(table, c, countries, exporter=exporter, importer=importer) for c in names]) \
-            if names else np.zeros((0, len(countries), len(countries)))
+        mats = pair_matrices(table, [flow, *names], countries, exporter=exporter, importer=importer)
+        flows = mats[flow]
+        Z = np.stack([mats[c] for c in names]) if names else np.zeros((0, len(countries), len(countries)))
         return cls(flows=flows, sigma=sigma, coef=np.array([float(coef[c]) for c in names]),
                    covariates=Z, new_covariates=Z, coef_cov=cov, countries=countries,
                    covariate_names=names, closure=closure, numeraire=numeraire)
