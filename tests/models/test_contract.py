@@ -49,7 +49,8 @@ def test_traced_bad_parameter_flags_only_that_element(name, rng):
     model = CASES[name].make(rng)
     param, bad_value, _ = CASES[name].bad[0]
     good = getattr(model, param)
-    values = jnp.stack([good, jnp.full_like(good, bad_value), good])
+    bad = jnp.broadcast_to(jnp.asarray(bad_value, good.dtype), good.shape)
+    values = jnp.stack([good, bad, good])
 
     def one(v):
         return de.solve(replace_fields(model, {param: v}), throw=False).converged
