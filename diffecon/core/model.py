@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import lineax as lx
 import numpy as np
 
 __all__ = ["Model", "Requirement", "param", "positive", "greater_than", "at_least", "between"]
@@ -101,6 +102,26 @@ class Model(eqx.Module):
 
     def requirements(self) -> Sequence[Requirement]:
         return ()
+
+    def explain_failure(self, eq: Any) -> str | None:
+        """Why a solve failed, in the model's terms (e.g. no interior equilibrium exists here).
+
+        `solve` appends the answer to its `SolveError` when the parameters are concrete. The
+        default says nothing; a model whose domain has a known edge overrides it.
+
+        **Arguments:** `eq`: the failed, unbatched `Equilibrium` (`throw=False`).
+
+        **Returns:** one sentence, or None.
+        """
+        return None
+
+    def linear_solver(self) -> Any:
+        """The lineax solver for Newton's steps and the implicit-function derivatives.
+
+        Dense LU by default; a large model can return a matrix-free Krylov solver (only
+        Jacobian-vector products, no N×N Jacobian), e.g. `Gravity(..., linear_solve="matrix_free")`.
+        """
+        return lx.AutoLinearSolver(well_posed=None)
 
     def __check_init__(self) -> None:
         check_requirements(self)

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
+from jax.flatten_util import ravel_pytree
 
 from ._levenberg_marquardt import levenberg_marquardt
 from ._tree import flat_with_names
@@ -54,18 +55,19 @@ class Equilibrium(eqx.Module):
             ) from None
 
 
-def _residual_fn(x: Any, model: Model) -> Any:
-    return model.residuals(x)
+def _flat_residuals(unravel: Any) -> Any:
+    # Root finders work on one flat vector of unknowns and one of residuals: a Krylov linear
+    # solver (the matrix-free option) needs the two to have the same structure.
+    def fn(v: jax.Array, model: Model) -> jax.Array:
+        return ravel_pytree(model.residuals(unravel(v)))[0]
+
+    return fn
 
 
 def _max_abs(tree: Any) -> jax.Array:
     vec, _ = flat_with_names(tree)
     # jnp.max propagates NaN, so a NaN residual can never pass as converged.
     return jnp.max(jnp.abs(vec), initial=0.0)
-
-
-def _where_tree(pred: jax.Array, a: Any, b: Any) -> Any:
-    return jax.tree_util.tree_map(lambda u, v: jnp.where(pred, u, v), a, b)
 
 
 @eqx.filter_jit
@@ -80,14 +82,17 @@ def solve_impl(
     derivatives are −(∂F/∂x)⁻¹ ∂F/∂θ at the solution whichever stage found it (a `cond` with both
     branches differentiable breaks reverse mode under `vmap`, where it becomes a `select`).
     """
-    newton = optx.Newton(rtol=rtol, atol=atol)
+    linear_solver = model.linear_solver()
+    newton = optx.Newton(rtol=rtol, atol=atol, linear_solver=linear_solver)
     frozen = jax.lax.stop_gradient(model)
+    flat0, unravel = ravel_pytree(x0)
+    fn = _flat_residuals(unravel)
 
-    def norm_at(x):
-        return _max_abs(frozen.residuals(x))
+    def norm_at(v):
+        return _max_abs(frozen.residuals(unravel(v)))
 
     first = optx.root_find(
-        _residual_fn, newton if solver is None else solver, x0, args=frozen,
+        fn, newton if solver is None else solver, flat0, args=frozen,
         max_steps=max_steps, throw=False,
     )
     first_norm = norm_at(first.value)
@@ -95,19 +100,19 @@ def solve_impl(
 
     def fallback():
         # Converged elements (under vmap) start at their solution and leave the loop at once.
-        start = _where_tree(first_ok, first.value, x0)
-        return levenberg_marquardt(frozen.residuals, start, max_steps=max_steps, tol=tol)
+        start = jnp.where(first_ok, first.value, flat0)
+        return levenberg_marquardt(lambda v: fn(v, frozen), start, max_steps=max_steps, tol=tol)
 
     found, lm_steps = jax.lax.cond(
         first_ok, lambda: (first.value, jnp.asarray(0)), fallback
     )
     polish = optx.root_find(
-        _residual_fn, newton, jax.lax.stop_gradient(found), args=model, max_steps=max_steps,
-        throw=False, adjoint=optx.ImplicitAdjoint(),
+        fn, newton, jax.lax.stop_gradient(found), args=model, max_steps=max_steps,
+        throw=False, adjoint=optx.ImplicitAdjoint(linear_solver=linear_solver),
     )
-    x = polish.value
+    x = unravel(polish.value)
     steps = first.stats["num_steps"] + lm_steps + polish.stats["num_steps"]
-    norm = norm_at(x)
+    norm = norm_at(polish.value)
     valid, _ = requirements_ok(model)
     converged = jnp.isfinite(norm) & (norm <= tol) & jnp.all(valid)
     return Equilibrium(model, x, model.outcomes(x), converged, norm, steps)
@@ -150,6 +155,9 @@ def raise_if_failed(eq: Equilibrium) -> Equilibrium:
             f" Its residual is {float(np.asarray(residual_vec)[k]):.3e} (max-norm "
             f"{float(np.max(np.asarray(eq.residual_norm))):.3e}) after {int(np.max(np.asarray(eq.steps)))} steps."
         )
+        hint = eq.model.explain_failure(eq)
+        if hint:
+            msg += " " + hint
     raise SolveError(msg)
 
 

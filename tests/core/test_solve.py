@@ -6,7 +6,7 @@ import pytest
 import diffecon as de
 from diffecon.core._tree import replace_fields
 
-from .toys import Arctan, Cubic, Quadratic
+from .toys import Arctan, Cubic, ExplainedQuadratic, MatrixFreeLinear, Quadratic, VectorLinear
 
 
 def test_solution_matches_closed_form_root(rng):
@@ -29,6 +29,24 @@ def test_newton_failure_falls_back_to_levenberg_marquardt():
 def test_unsolvable_model_raises_solve_error_naming_the_equation():
     with pytest.raises(de.SolveError, match="'square'"):
         de.solve(Quadratic(c=1.0))
+
+
+def test_solve_error_carries_the_models_explanation():
+    with pytest.raises(de.SolveError, match=r"'square'.*no real root when c = 2 > 0"):
+        de.solve(ExplainedQuadratic(c=2.0))
+    assert bool(de.solve(ExplainedQuadratic(c=-2.0)).converged)
+
+
+def test_matrix_free_linear_solver_gives_the_dense_solution_and_derivatives(rng):
+    b = rng.normal(size=3)
+    dense, free = VectorLinear(b), MatrixFreeLinear(b)
+    A_inv = np.linalg.inv(np.asarray(dense.matrix()))
+    np.testing.assert_allclose(np.asarray(de.solve(free)["x"]), A_inv @ b, rtol=1e-11)
+    for model in (dense, free):
+        J = de.jacobian(model, "x", "b")["x"]["b"]
+        np.testing.assert_allclose(np.asarray(J), A_inv, rtol=1e-10, atol=1e-12)
+        grad = jax.grad(lambda bb: de.solve(replace_fields(model, {"b": bb}))["total"])(jnp.asarray(b))
+        np.testing.assert_allclose(np.asarray(grad), A_inv.sum(0), rtol=1e-10)
 
 
 def test_batch_with_one_unsolvable_element_flags_only_that_element():

@@ -1,6 +1,7 @@
 """Tiny models with closed-form solutions, for testing the core machinery."""
 
 import jax.numpy as jnp
+import lineax as lx
 
 from diffecon.core.model import Model, param, positive
 
@@ -70,3 +71,17 @@ class VectorLinear(Model):
 
     def outcomes(self, x):
         return {"x": x["x"], "total": jnp.sum(x["x"])}
+
+
+class ExplainedQuadratic(Quadratic):
+    """`Quadratic` that says why its solve fails (the `Model.explain_failure` hook)."""
+
+    def explain_failure(self, eq):
+        return f"x² + c = 0 has no real root when c = {float(self.c):g} > 0."
+
+
+class MatrixFreeLinear(VectorLinear):
+    """`VectorLinear` solved with GMRES on Jacobian-vector products (`Model.linear_solver`)."""
+
+    def linear_solver(self):
+        return lx.GMRES(rtol=1e-12, atol=1e-12)
