@@ -24,14 +24,16 @@ from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
+import lineax as lx
 import numpy as np
 from jax.nn import logsumexp
 
 from ..core.model import Model, Requirement, at_least, greater_than, positive
 
-__all__ = ["Gravity", "GravityGegravity", "CLOSURES", "closure_description"]
+__all__ = ["Gravity", "GravityGegravity", "CLOSURES", "LINEAR_SOLVES", "closure_description"]
 
 CLOSURES = ("deficits", "proportional")
+LINEAR_SOLVES = ("dense", "matrix_free")
 
 _CLOSURE_TEXT = {
     "deficits": "nominal trade deficits held fixed relative to world income (Dekle–Eaton–Kortum)",
@@ -128,7 +130,10 @@ class Gravity(_CostShock):
       (e.g. 1.1 for a 10% tariff equivalent; default 1);
     - `coef_cov`: K×K covariance of `coef` (for standard errors; not used by the solve);
     - static: `countries` (codes), `covariate_names`, `closure` ("deficits" or "proportional",
-      see `CLOSURES`), `numeraire` ("world": world income is fixed, or a country code: its wage).
+      see `CLOSURES`), `numeraire` ("world": world income is fixed, or a country code: its wage),
+      `linear_solve` ("dense": LU of the N×N Newton Jacobian, fastest up to a few hundred
+      countries; "matrix_free": GMRES on Jacobian-vector products, O(N²) work and memory per
+      iteration, for large N; both give the same equilibrium and derivatives).
 
     **Unknowns:** `log_wage_change`, ln ŵ_i (N). **Equations:** market clearing
     ln(Σ_j λ'_ij E'_j) − ln(ŵ_i Y_i) = 0 for every country but one (Walras' law drops the last;
@@ -153,10 +158,11 @@ class Gravity(_CostShock):
     flows: jnp.ndarray
     closure: str = eqx.field(static=True)
     numeraire: str = eqx.field(static=True)
+    linear_solve: str = eqx.field(static=True)
 
     def __init__(self, flows, sigma, coef=None, covariates=None, new_covariates=None, tau_change=None,
                  coef_cov=None, countries=None, covariate_names=None, closure="deficits",
-                 numeraire="world"):
+                 numeraire="world", linear_solve="dense"):
         flows = _f64(flows)
         if flows.ndim != 2 or flows.shape[0] != flows.shape[1]:
             raise ValueError(f"Gravity: parameter flows has shape {flows.shape}; the admissible shape is (N, N).")
@@ -168,6 +174,16 @@ class Gravity(_CostShock):
         self.closure = closure
         _numeraire_index(numeraire, self.countries)
         self.numeraire = numeraire
+        if linear_solve not in LINEAR_SOLVES:
+            raise ValueError(f"Gravity: linear_solve={linear_solve!r} is not one of {LINEAR_SOLVES}.")
+        self.linear_solve = linear_solve
+
+    def linear_solver(self):
+        if self.linear_solve == "dense":
+            return super().linear_solver()
+        # Market clearing is diagonally dominant (domestic shares are large), so restarted GMRES
+        # converges in a few dozen products; tight tolerances keep the implicit derivatives exact.
+        return lx.GMRES(rtol=1e-12, atol=1e-12, restart=50, stagnation_iters=50)
 
     def requirements(self):
         return (
@@ -204,20 +220,28 @@ class Gravity(_CostShock):
         s = self.sigma
         base = self.baseline()
         Y, E, T, lam = base["output"], base["expenditure"], base["world_income"], base["shares"]
-        positive_flow = self.flows > 0
-        log_lam = jnp.where(positive_flow, jnp.log(jnp.where(positive_flow, lam, 1.0)), -jnp.inf)
-        log_num = log_lam + (1.0 - s) * log_w[:, None] + self.log_cost_change()
-        log_p = logsumexp(log_num, axis=0)  # ln P̂_j^{1−σ}
-        new_lam = jnp.exp(log_num - log_p[None, :])
+        # λ'_ij ∝ A_ij ŵ_i^{1−σ} with A_ij = λ_ij τ̂_ij^{1−σ} fixed by the experiment, so market
+        # clearing is two matrix-vector products with A: no N×N exponentials per evaluation, and
+        # the Newton Jacobian's N tangents become matrix products (N² memory, not N³).
+        A = lam * jnp.exp(self.log_cost_change())
+        scaled = (1.0 - s) * log_w
+        top = jnp.max(scaled)  # ŵ^{1−σ} up to a common factor, which cancels in the shares
+        u = jnp.exp(scaled - top)
+        p = u @ A  # P̂_j^{1−σ} / e^top
         new_Y = jnp.exp(log_w) * Y
         new_T = new_Y.sum()
         if self.closure == "deficits":
             new_E = new_Y + (E - Y) / T * new_T
         else:
-            scaled = E / Y * new_Y
-            new_E = scaled * new_T / scaled.sum()
-        sales = new_lam @ new_E
-        return {"log_p": log_p, "lam": new_lam, "Y": new_Y, "E": new_E, "T": new_T, "sales": sales}
+            ratio = E / Y * new_Y
+            new_E = ratio * new_T / ratio.sum()
+        sales = u * (A @ (new_E / p))
+        return {"log_p": jnp.log(p) + top, "A": A, "u": u, "p": p, "Y": new_Y, "E": new_E,
+                "T": new_T, "sales": sales}
+
+    def _shares(self, parts):
+        """λ'_ij, the counterfactual trade shares (N×N; only outcomes need them)."""
+        return parts["A"] * parts["u"][:, None] / parts["p"][None, :]
 
     def residuals(self, x):
         log_w = x["log_wage_change"]
@@ -238,7 +262,8 @@ class Gravity(_CostShock):
         parts = self._solve_parts(log_w)
         w_hat = jnp.exp(log_w)
         P_hat = jnp.exp(parts["log_p"] / (1.0 - s))
-        flows = parts["lam"] * parts["E"][None, :]
+        new_lam = self._shares(parts)
+        flows = new_lam * parts["E"][None, :]
         base_flows = self.flows
         off = 1.0 - jnp.eye(base_flows.shape[-1])
         exports, imports = (flows * off).sum(1), (flows * off).sum(0)
@@ -265,7 +290,7 @@ class Gravity(_CostShock):
             "imports": imports,
             "exports_change": 100.0 * (exports / base_exports - 1.0),
             "imports_change": 100.0 * (imports / base_imports - 1.0),
-            "domestic_share": jnp.diagonal(parts["lam"]),
+            "domestic_share": jnp.diagonal(new_lam),
             "terms_of_trade_change": 100.0 * (w_hat / PM_hat - 1.0),
             "market_clearing_gap": jnp.max(jnp.abs(parts["sales"] / parts["Y"] - 1.0)),
         }
@@ -274,7 +299,7 @@ class Gravity(_CostShock):
     @classmethod
     def from_data(cls, df, coef: Mapping[str, float] | Any, sigma: float, closure: str = "deficits", *,
                   flow: str = "trade", exporter: str = "exporter", importer: str = "importer",
-                  numeraire: str = "world", cov: Any = None) -> "Gravity":
+                  numeraire: str = "world", cov: Any = None, linear_solve: str = "dense") -> "Gravity":
         """The calibrated baseline: reproduces the flows of `df` exactly.
 
         **Arguments:**
@@ -284,7 +309,8 @@ class Gravity(_CostShock):
         - `sigma`: elasticity of substitution σ > 1;
         - `closure`: "deficits" (default) or "proportional" (see the class docstring);
         - `flow`, `exporter`, `importer`: column names; `numeraire`: "world" or a country code;
-        - `cov`: K×K covariance of the coefficients (overrides a `PPMLResult`'s).
+        - `cov`: K×K covariance of the coefficients (overrides a `PPMLResult`'s);
+        - `linear_solve`: "dense" or "matrix_free" (see the class docstring).
 
         **Returns:** a `Gravity` model at the zero-change experiment (new covariates = baseline).
         """
@@ -301,7 +327,7 @@ class Gravity(_CostShock):
         Z = np.stack([mats[c] for c in names]) if names else np.zeros((0, len(countries), len(countries)))
         return cls(flows=flows, sigma=sigma, coef=np.array([float(coef[c]) for c in names]),
                    covariates=Z, new_covariates=Z, coef_cov=cov, countries=countries,
-                   covariate_names=names, closure=closure, numeraire=numeraire)
+                   covariate_names=names, closure=closure, numeraire=numeraire, linear_solve=linear_solve)
 
 
 class GravityGegravity(_CostShock):

@@ -9,6 +9,7 @@ import pytest
 from scipy.optimize import root
 
 import diffecon as de
+from diffecon.calibrate import ppml
 from diffecon.counterfactual import form_pta, raise_import_costs
 from diffecon.data import load_trade_sample, pair_matrix
 from diffecon.models import Gravity
@@ -116,6 +117,9 @@ def test_hat_algebra_matches_an_independent_levels_solve_on_synthetic_data(sampl
     df = pd.DataFrame([dict(exporter=codes[i], importer=codes[j], trade=X0[i, j],
                             **{c: Z[q, i, j] for q, c in enumerate(NAMES)})
                        for i in range(n) for j in range(n)])
+    # estimation on the model's own flows recovers the true cost coefficients (PPML's mean form)
+    est = ppml(df, NAMES)
+    np.testing.assert_allclose([est.coef[c] for c in NAMES], b, rtol=1e-8, atol=1e-9)
     Z1 = Z + rng.normal(0, 0.3, Z.shape) * (rng.uniform(size=Z.shape) < 0.2)
     new = df.copy()
     for q, c in enumerate(NAMES):
@@ -125,6 +129,25 @@ def test_hat_algebra_matches_an_independent_levels_solve_on_synthetic_data(sampl
     np.testing.assert_allclose(res.welfare_change.to_numpy(), 100 * ((E1 / P1) / (E0 / P0) - 1), atol=1e-8)
     np.testing.assert_allclose(np.asarray(res.equilibrium["flows"]), X1, rtol=1e-8)
     np.testing.assert_allclose(np.asarray(res.equilibrium["wage_change"]), w1 / w0, rtol=1e-9)
+
+
+def test_matrix_free_newton_gives_the_dense_equilibrium_and_derivatives(sample, rng):
+    new = _experiment(sample, rng)
+    sigma = float(rng.uniform(3, 8))
+    closure = str(rng.choice(["deficits", "proportional"]))
+    out = {}
+    for linear_solve in ("dense", "matrix_free"):
+        model = Gravity.from_data(sample, GEGRAVITY_COEF, sigma=sigma, closure=closure, linear_solve=linear_solve)
+        res = de.counterfactual(model, new)
+        J = de.jacobian(res.model, ["welfare_change", "flows"], ["coef", "sigma"])
+        out[linear_solve] = (res.welfare_change.to_numpy(), np.asarray(res.equilibrium["flows"]),
+                             np.asarray(J["welfare_change"]["coef"]), np.asarray(J["welfare_change"]["sigma"]),
+                             np.asarray(J["flows"]["coef"]))
+    assert np.abs(out["dense"][0]).max() > 1e-4
+    for dense, free in zip(out["dense"], out["matrix_free"]):
+        np.testing.assert_allclose(free, dense, rtol=1e-9, atol=1e-10 * np.abs(dense).max())
+    with pytest.raises(ValueError, match="linear_solve='cg'"):
+        Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0, linear_solve="cg")
 
 
 def test_proportional_closure_keeps_expenditure_output_ratios(sample, rng):
