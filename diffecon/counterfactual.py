@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ import pandas as pd
 from .core.solve import Equilibrium, solve
 from .core.statics import jacobian
 from .core.sweep import sweep
-from .data._load import countries_of, pair_matrices
+from .data._load import _country_codes, _fill_matrices, _recode, countries_of
 from .models.gravity import Gravity, GravityGegravity, closure_description
 
 __all__ = ["counterfactual", "CounterfactualResult", "set_pairs", "form_pta", "dissolve_pta",
@@ -165,14 +166,18 @@ def _experiment_arrays(model, new_df, exporter, importer, tau_column):
     missing = [c for c in (exporter, importer, *names) if c not in new_df.columns]
     if missing:
         raise ValueError(f"counterfactual: the experiment table lacks column(s) {missing}.")
-    if new_df.duplicated([exporter, importer]).any():
+    # Integer country codes, found once, serve the duplicate check and every matrix: pandas'
+    # `duplicated` and lookups on string columns are slow (Python loops without pyarrow).
+    countries, rows, cols = _country_codes(new_df, exporter, importer)
+    n = len(countries)
+    if np.bincount(rows * n + cols, minlength=n * n).max(initial=0) > 1:
         raise ValueError("counterfactual: the experiment table has duplicate exporter–importer pairs.")
-    countries = countries_of(new_df, exporter, importer)
     if set(countries) != set(model.countries):
         raise ValueError(f"counterfactual: the experiment's countries {list(countries)} differ from the "
                          f"model's {list(model.countries)}.")
     columns = [*names, tau_column] if tau_column in new_df.columns else list(names)
-    mats = pair_matrices(new_df, columns, model.countries, exporter=exporter, importer=importer)
+    mats = _fill_matrices(new_df, columns, tuple(model.countries),
+                          *_recode(countries, tuple(model.countries), rows, cols))
     for c, m in mats.items():
         if not np.isfinite(m).all():
             raise ValueError(f"counterfactual: column {c!r} of the experiment has non-finite values.")
@@ -279,18 +284,9 @@ def counterfactual(
         closure = "expenditure proportional to output (gegravity's E_j = φ_j Y_j; markets need not clear)"
     eq = solve(experiment)
     countries = list(model.countries)
-    values = _country_values(eq, mode)
-    names = _COUNTRY_OUTCOMES[mode]
-    table = pd.DataFrame({k: np.asarray(values[k]) for k in names}, index=pd.Index(countries, name="country"))
-    base_flows = np.asarray(model.flows if mode == "full_ge" else eq["baseline_flows"])
-    trade = pd.DataFrame({
-        "exporter": np.repeat(countries, len(countries)),
-        "importer": np.tile(countries, len(countries)),
-        "baseline": base_flows.ravel(),
-        "counterfactual": np.asarray(eq["flows"]).ravel(),
-        "change": np.asarray(eq["trade_change"]).ravel(),
-    })
-    result = CounterfactualResult(table["welfare_change"].copy(), table, trade, mode, closure, eq, experiment)
+    base_flows = model.flows if mode == "full_ge" else eq["baseline_flows"]
+    welfare, table, trade = _result_tables(eq, mode, base_flows, tuple(countries))
+    result = CounterfactualResult(welfare, table, trade, mode, closure, eq, experiment)
     V = np.asarray(experiment.coef_cov)
     if se is not None and len(model.covariate_names) == 0:
         raise ValueError("counterfactual: standard errors need trade-cost coefficients; the model has none.")
@@ -299,6 +295,40 @@ def counterfactual(
     if se in ("monte_carlo", "both"):
         _monte_carlo(result, experiment, mode, V, countries, draws, seed)
     return result
+
+
+def _result_tables(eq, mode, base_flows, countries):
+    """The welfare Series, country table and bilateral table of a solved counterfactual.
+
+    **Arguments:** `eq`, the `Equilibrium`; `mode`; `base_flows`, the N×N baseline flows (array);
+    `countries`, the N codes in the model's order.
+
+    **Returns:** `(welfare_change, countries_table, trade_table)` as `CounterfactualResult` holds.
+    """
+    # pandas' per-column overhead rivals the solve at this size: the arrays come to the host in
+    # one call, the country outcomes form one block, and the code columns are taken from one
+    # Index rather than converting 2N² strings.
+    names = _COUNTRY_OUTCOMES[mode]
+    values = _country_values(eq, mode)
+    host = jax.device_get({"outcomes": [values[k] for k in names], "baseline": base_flows,
+                           "flows": eq["flows"], "change": eq["trade_change"]})
+    outcomes = [np.asarray(v) for v in host["outcomes"]]
+    index = pd.Index(countries, name="country")
+    if len({v.dtype for v in outcomes}) == 1:
+        table = pd.DataFrame(np.stack(outcomes, axis=1), index=index, columns=list(names))
+    else:  # one block would change the dtype of some columns
+        table = pd.DataFrame(dict(zip(names, outcomes)), index=index)
+    welfare = pd.Series(outcomes[names.index("welfare_change")].copy(), index=index, name="welfare_change")
+    n = len(countries)
+    pairs = np.arange(n * n)
+    trade = pd.DataFrame({
+        "exporter": index.take(pairs // n).array,
+        "importer": index.take(pairs % n).array,
+        "baseline": np.asarray(host["baseline"]).ravel(),
+        "counterfactual": np.asarray(host["flows"]).ravel(),
+        "change": np.asarray(host["change"]).ravel(),
+    })
+    return welfare, table, trade
 
 
 def _delta_se(experiment, mode, V, countries):
