@@ -337,6 +337,13 @@ def _typo_rows(report: Report, anchors: dict) -> None:
                printed, float(anchors["c21"][1]), tol=1e-9,
                note="typo: the factor Q^σ is missing, c21 = (1/(τQ))φQ^σ p2^(−σ)/(…); eq. (31) has it and "
                     "the solved value is spec §8's 1.8505394974")
+    # eq (17): zero-profit output with the fixed labour f lacking Q^μf; at the second anchor.
+    p2 = s / (s - 1) * a["m"] * Q ** a["mu_m"]
+    report.add("eq. (17) zero-profit output x2 = wf/(p2 − m(Q)w) at σ=4, Q=0.9 (solved x2)",
+               a["f"] / (p2 - a["m"] * Q ** a["mu_m"]), float(anchors["x2"][1]), tol=1e-9,
+               note="typo: fixed labour is f·Q^μf, x_i = w f Q_i^μf/(p_i − m Q_i^μm w) = "
+                    f"{a['f'] * Q ** a['mu_f'] / (p2 - a['m'] * Q ** a['mu_m']):.10f}, as in eq. (25); "
+                    "the label (17) is also used twice")
     report.add("eq. (22)–(23) price index P_i = (∫p_i^ρ)^(1/ρ) = p_i N_i^(1/ρ)", "exponent 1/ρ",
                "p_i N_i^(1/(1−σ))", ok=False,
                note="typo: P_i = (∫p_i^(1−σ))^(1/(1−σ)) = p_i N_i^(1/(1−σ)); the paper's last expression "

@@ -122,6 +122,26 @@ def test_lemma3_and_table2_elasticities_are_exact(rng):
     np.testing.assert_allclose(np.asarray(el["quality"]["b"]) * q / 4.0 / 10.0, [0.2280790, 0.0617372], atol=2e-7)
 
 
+def test_exact_statics_match_central_differences_of_solves(rng):
+    """IFT derivatives of every outcome in (Ψ, a, b, z) against central differences of full
+    solves, at a random draw inside the covered-corner range (away from the kink at b_max)."""
+    base = dict(size=rng.uniform(1, 30), a=rng.uniform(0, 0.3), b=rng.uniform(2.4, 3.0), z=rng.uniform(1.5, 2.5))
+    names = list(base)
+    of = ["quality", "price", "theta", "avg_cost", "consumer_surplus", "producer_surplus", "welfare"]
+    # one batch: the point, then ± a relative step 1e-6 in each parameter
+    steps = [(None, 0.0)] + [(k, s) for k in names for s in (1e-6, -1e-6)]
+    over = {k: np.array([v * (1 + s) if k == name else v for name, s in steps]) for k, v in base.items()}
+    out = de.sweep(NiemKim2020(), over, of=of + ["covered_market"], wrt=names)
+    out = {k: np.asarray(v) for k, v in out.items()}
+    assert out["converged"].all() and out["covered_market"][0]
+    for j, k in enumerate(names):
+        h = 2e-6 * base[k]
+        for name in of:
+            fd = (out[name][1 + 2 * j] - out[name][2 + 2 * j]) / h
+            np.testing.assert_allclose(out[f"d{name}/d{k}"][0], fd, rtol=1e-6, atol=1e-7 * (1 + np.max(np.abs(fd))),
+                                       err_msg=f"d{name}/d{k}")
+
+
 def test_price_stage_is_the_bertrand_equilibrium_given_qualities(rng):
     """Rows 1..N−1 of eq. (4) are ∂Π_i/∂p_i = 0 (checked by autodiff of the profit itself)."""
     for n in (3,):  # N = 2 is covered by the closed forms above

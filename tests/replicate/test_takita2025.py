@@ -11,7 +11,7 @@ def test_cli_replicates_takita2025(tmp_path, capsys):
     assert len(rows) >= 80
     missed = [r for r in rows if "**no**" in r]
     # Exactly the paper's typos are not reproduced, each with its correction in the note.
-    assert len(missed) == 10
+    assert len(missed) == 11
     for r in missed:
         assert "typo" in r or "reversed" in r, r
     # Every regime sequence of Tables 8 and 9 and every closed form (47 corrected) reproduced.
