@@ -37,6 +37,18 @@ def test_user_csv_with_other_names_and_several_years(tmp_path):
         load_trade(path, flow="value", exporter="orig", importer="dest", year=1999)
 
 
+def test_user_parquet_loads_like_the_csv_and_keeps_the_checks(tmp_path, rng):
+    df = load_trade_sample()
+    path = tmp_path / "flows.parquet"
+    df.sample(frac=1.0, random_state=int(rng.integers(2**31))).to_parquet(path, index=False)
+    got = load_trade(path)
+    np.testing.assert_array_equal(pair_matrix(got, "trade"), pair_matrix(df, "trade"))
+    assert list(got.exporter) == list(df.exporter) and list(got.importer) == list(df.importer)
+    df[~((df.exporter == "JPN") & (df.importer == "CAN"))].to_parquet(path, index=False)
+    with pytest.raises(ValueError, match=r"incomplete panel.*\('JPN', 'CAN'\)"):
+        load_trade(path)
+
+
 def _bad(df, what):
     with pytest.raises(ValueError) as err:
         check_trade(df)
