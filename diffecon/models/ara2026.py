@@ -83,6 +83,10 @@ class Ara2026(Model):
       final-good sectors active), `pareto_support` (R5: every active cutoff ≥ φ_min; fails at
       the paper's own P_A under formal Pareto), `assumption1` (R6: R_Xi > E_Mi),
       `regime_consistent` (sign(θ₁ − ρ) = sign(θ₂ − ρ)), and `valid` (R3 and R4).
+
+    **Failed solves** say why (`explain_failure`): beyond the interior domain of L (spec R3;
+    (0.12351, 8.09649) at P_A) the `SolveError` names the edge and the country whose final-good
+    sector vanishes, from a scan of the reduced form (formal Pareto, final-good trade).
     """
 
     L1: jnp.ndarray = param(1.0)
@@ -294,6 +298,31 @@ class Ara2026(Model):
             "valid": ordering & interior,
         }
 
+    # ------------------------------------------------------------------ failed solves
+    def explain_failure(self, eq):
+        """Why a solve failed, in the model's terms (the `Model.explain_failure` hook).
+
+        Under formal Pareto with final-good trade (`trade="both"` or `"final_only"`) it scans
+        the reduced form (spec §7) for the relative sizes L = L₁/L₂ that have an interior
+        equilibrium. Outside them it names the edge and the corner (spec R3); inside them it
+        gives the equilibrium ω the solve missed and whether it satisfies the selection ordering
+        (R4). Otherwise, or where the scan is inconclusive, it describes the point where the
+        solve stopped (a diverged iterate, the R3 or R4 flags there), or says nothing.
+
+        **Arguments:** `eq`: the failed, unbatched `Equilibrium` (`throw=False`).
+
+        **Returns:** one or two sentences, or None.
+        """
+        if not _is_scalar_model(self) or bool(np.all(np.asarray(eq.converged))):
+            return None
+        L = float(self.L1) / float(self.L2)
+        within = False
+        if self.pareto == "formal" and self.trade in ("both", "final_only"):
+            hint, within = _explain_from_reduced_form(self, L)
+            if hint:
+                return hint
+        return _explain_from_iterate(self, eq, L, corner_possible=not within)
+
 
 def check_regime(eq, checks=("selection_ordering", "interior")):
     """Raise `RegimeError` if a solved `Ara2026` equilibrium violates a regime condition.
@@ -331,7 +360,7 @@ def reduced_form(model: Ara2026, omega):
 
     **Returns:** a dict with `alpha_X1`, `alpha_X2`, `alpha_M1`, `alpha_M2`, `theta1`, `theta2`,
     `Phi` (LMC curve, eq. 19), `Psi` (TB curve, eq. 20), `L_locus` (the L at which ω is the
-    equilibrium, spec §7.4) and `feasible` (b₁, b₂ > 0, spec R2).
+    equilibrium, spec §7.4), `feasible` (b₁, b₂ > 0, spec R2) and `b1`, `b2` (b_i = B_i^κ).
     """
     omega = jnp.asarray(omega, dtype=jnp.float64)
     flat = _reduced_form_flat(model, omega.reshape(-1))
@@ -365,9 +394,177 @@ def _reduced_form_flat(model, omega):
             "Psi": Psi,
             "L_locus": (1 + Psi * alpha_X[0]) / (om * (alpha_X[1] + Psi)),
             "feasible": jnp.all(b > 0),
+            "b1": b[0], "b2": b[1],
         }
 
     return jax.vmap(one)(omega)
+
+
+# ---------------------------------------------------------------------- failed-solve diagnosis
+# The scan covers |ln ω| ≤ 4 (the R2-feasible set is |ln ω| < 0.28 at P_A) in steps of 2e-3,
+# then zooms twice (steps 1e-6, 5e-10); every stage has the same size, so one compile serves all.
+_SCAN_LOG_OMEGA = 4.0
+_SCAN_POINTS = 4001
+
+
+def _is_scalar_model(model):
+    leaves = jax.tree_util.tree_leaves(model)
+    return all(not isinstance(v, jax.core.Tracer) and np.ndim(v) == 0 for v in leaves)
+
+
+def _locus(model, log_omega):
+    """The reduced form on a grid of ln ω, with the R3 (interior) test along the locus L(ω)."""
+    r = {key: np.asarray(v) for key, v in reduced_form(model, np.exp(log_omega)).items()}
+    om, L = np.exp(log_omega), r["L_locus"]
+    with np.errstate(all="ignore"):
+        det = r["alpha_X1"] * r["alpha_X2"] - 1
+        r["RX1"] = (r["alpha_X2"] * om * L - 1) / det  # R_Xi / (w₂L₂) at L = L(ω), spec §7.2
+        r["RX2"] = (r["alpha_X1"] - om * L) / det
+        r["interior"] = (r["feasible"] & np.isfinite(L) & (L > 0)
+                         & (r["RX1"] > 0) & (r["RX2"] > 0))
+    r["log_omega"] = np.asarray(log_omega)
+    return r
+
+
+def _zoom(model, grid, k):
+    lw = grid["log_omega"]
+    return _locus(model, np.linspace(lw[max(k - 1, 0)], lw[min(k + 1, len(lw) - 1)], _SCAN_POINTS))
+
+
+def _edge(model, coarse, side):
+    """(L, kind): the largest (side +1) or smallest (−1) L with an interior equilibrium and what
+    ends the interior set there: "1"/"2" (that country's R_X → 0, spec R3), "fold" (the locus
+    turns back); (None, "R2") at the free-entry edge R2, where L(ω) diverges (final goods only:
+    b_j → 0 sends α_Xi → ∞); (None, None) when unsure (a scan end, an isolated point)."""
+    grid = coarse
+    for stage in range(3):
+        score = np.where(grid["interior"], side * grid["L_locus"], -np.inf)
+        k = int(np.argmax(score))
+        if k in (0, len(score) - 1):
+            return None, None
+        if stage < 2:
+            grid = _zoom(model, grid, k)
+    neighbours = [j for j in (k - 1, k + 1) if not grid["interior"][j]]
+    if not neighbours:
+        return float(grid["L_locus"][k]), "fold"
+    if len(neighbours) > 1:
+        return None, None
+    j = neighbours[0]
+    if not grid["feasible"][j]:
+        return None, "R2"
+    if grid["RX2"][j] <= 0 < grid["RX1"][j]:
+        return float(grid["L_locus"][k]), "2"
+    if grid["RX1"][j] <= 0 < grid["RX2"][j]:
+        return float(grid["L_locus"][k]), "1"
+    return None, None
+
+
+def _equilibria(model, coarse, L):
+    """The ln ω (refined) at which the locus L(ω) crosses L among interior points of the scan."""
+    inside, lw = coarse["interior"], coarse["log_omega"]
+    gap = coarse["L_locus"] - L
+    # an interval with a sign change, or at the end of an interior stretch (the root may lie
+    # between the last interior grid point and the edge)
+    crossing = inside[:-1] & inside[1:] & (np.sign(gap[:-1]) != np.sign(gap[1:]))
+    candidates = np.flatnonzero(crossing | (inside[:-1] != inside[1:]))
+    found = []
+    for k in candidates:
+        fine = _locus(model, np.linspace(lw[k], lw[k + 1], _SCAN_POINTS))
+        g, flw = fine["L_locus"] - L, fine["log_omega"]
+        ok = fine["interior"][:-1] & fine["interior"][1:] & (np.sign(g[:-1]) != np.sign(g[1:]))
+        for m in np.flatnonzero(ok):
+            root = flw[m] - g[m] * (flw[m + 1] - flw[m]) / (g[m + 1] - g[m])
+            if all(abs(root - r) > 1e-6 for r in found):
+                found.append(float(root))
+    return sorted(found)
+
+
+@eqx.filter_jit
+def _check_point(model, log_omega, b, alpha_X):
+    """Max |residual| and the R4 flag at the reduced-form point (ln ω, b, α_X) (spec §7)."""
+    s, k = model.sigma, model.k
+    log_w = jnp.stack([log_omega, jnp.zeros_like(log_omega)])
+    log_B = jnp.log(b) * (s - 1) / k
+    log_phi = (model._log_f + model._cost_terms(log_w) - model._market_of(log_B)) / (s - 1)
+    om = jnp.exp(log_omega)
+    RX = jnp.stack([alpha_X[1] * om * model.L1 - model.L2, alpha_X[0] * model.L2 - om * model.L1])
+    log_R = jnp.log((1 + alpha_X) * RX / (alpha_X[0] * alpha_X[1] - 1))
+    x = {"log_phi": log_phi, "log_B": log_B, "log_R": log_R, "log_omega": log_omega}
+    res, _ = ravel_pytree(model.residuals(x))
+    return jnp.max(jnp.abs(res)), model.outcomes(x)["selection_ordering"]
+
+
+def _verified(model, log_omega):
+    """(max |residual|, R4 flag) of the 13-equation system at the reduced form's ln ω."""
+    r = _locus(model, np.full(_SCAN_POINTS, log_omega))  # the scan's shape: no new compile
+    b = jnp.array([r["b1"][0], r["b2"][0]])
+    alpha_X = jnp.array([r["alpha_X1"][0], r["alpha_X2"][0]])
+    norm, ordering = _check_point(model, jnp.asarray(log_omega), b, alpha_X)
+    return float(norm), bool(ordering)
+
+
+def _explain_from_reduced_form(model, L):
+    """(sentence or None, whether L is known to lie strictly inside the interior domain)."""
+    coarse = _locus(model, np.linspace(-_SCAN_LOG_OMEGA, _SCAN_LOG_OMEGA, _SCAN_POINTS))
+    inside = coarse["interior"]
+    if not inside.any() or inside[0] or inside[-1]:
+        return None, False
+    (hi, hi_kind), (lo, lo_kind) = _edge(model, coarse, +1), _edge(model, coarse, -1)
+    sides = ((hi, hi_kind, hi is not None and L > hi * (1 + 1e-8), "beyond the largest"),
+             (lo, lo_kind, lo is not None and L < lo * (1 - 1e-8), "below the smallest"))
+    for edge, kind, outside, words in sides:
+        if outside:
+            there = (f"country {kind}'s final-good sector vanishes there, spec R3" if kind in ("1", "2")
+                     else "the equilibrium locus L(omega) of the reduced form turns back there, spec §7.4")
+            return (f"No interior equilibrium: L1/L2 = {L:.6g} is {words} relative size with an "
+                    f"interior equilibrium at these parameters, ≈ {edge:.6g} ({there})."), False
+    # between two known edges of one interior stretch, an interior equilibrium exists (continuity)
+    within = (np.count_nonzero(inside[1:] & ~inside[:-1]) == 1
+              and (hi_kind == "R2" or (hi is not None and L < hi))
+              and (lo_kind == "R2" or (lo is not None and L > lo)))
+    roots = _equilibria(model, coarse, L)
+    checked = []
+    for root in roots:
+        norm, ordering = _verified(model, root)
+        if np.isfinite(norm) and norm < 1e-6:
+            checked.append((root, ordering))
+    if not checked or len(checked) != len(roots):
+        return None, within
+    at = ", ".join(f"{np.exp(r):.6g}" for r, _ in checked)
+    if len(checked) == 1:
+        msg = (f"An interior equilibrium exists at these parameters (reduced form, spec §7.4: "
+               f"omega ≈ {at}), but the solve did not reach it from its starting point.")
+        if not checked[0][1]:
+            msg += (" It violates the selection ordering (spec R4), so it lies outside the regime "
+                    "the model describes.")
+        return msg, True
+    msg = (f"{len(checked)} interior equilibria exist at these parameters (reduced form, spec §7.4: "
+           f"omega ≈ {at}), but the solve reached none of them from its starting point.")
+    bad = [f"{np.exp(r):.6g}" for r, ok in checked if not ok]
+    if bad:
+        msg += f" The selection ordering (spec R4) fails at omega ≈ {', '.join(bad)}."
+    return msg, True
+
+
+def _explain_from_iterate(model, eq, L, corner_possible=True):
+    """What the point where the solve stopped shows (no claim about the equilibrium set)."""
+    # a corner needs traded final goods and unequal sizes, and is ruled out by the reduced form
+    # when it placed L strictly between two edges of one interior stretch
+    corner = corner_possible and model.trade != "inputs_only" and L != 1
+    maybe = (f" Possibly no interior equilibrium exists at L1/L2 = {L:.6g} (a country's final-good "
+             f"sector vanishing, spec R3)." if corner else "")
+    bad = sorted(name for name, v in eq.x.items() if not np.all(np.isfinite(np.asarray(v))))
+    if bad:
+        return f"The iterate diverged ({', '.join(bad)} not finite).{maybe}" if corner else None
+    flags = []
+    interior = bool(eq["interior"])
+    if not interior:
+        flags.append("the interior condition fails (spec R3: R_X1, R_X2 > 0)")
+    if not bool(eq["selection_ordering"]):
+        flags.append("the cutoffs violate the selection ordering (spec R4)")
+    if not flags:
+        return None
+    return f"At the point where the solve stopped, {' and '.join(flags)}.{'' if interior else maybe}"
 
 
 def batch_elasticities(eq, of, wrt=("L1",)):

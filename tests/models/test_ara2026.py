@@ -1,6 +1,10 @@
 """Ara (2026): spec anchors, the paper's analytic statics (6)-(8), (12), (21), (22) at random draws,
 finite differences, symmetry and homogeneity, polar-case nesting, regimes and bad input."""
 
+import re
+
+import equinox as eqx
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -72,6 +76,10 @@ def _col(d, j):
     return {k: v[:, j] for k, v in d.items()}
 
 
+def _pick_row(d, i):
+    return {k: v[i] for k, v in d.items()}
+
+
 def test_spec_anchor_values_at_PA_and_PB():
     ref = {  # spec §13, independent numpy/scipy solver
         1.5: dict(alpha_X1=4.4815142, alpha_M1=8.8938871, theta1=1.8049551, phi_D1=0.9589935,
@@ -133,6 +141,11 @@ def test_eqs_12_21_22_and_props_2_3_at_random_symmetric_points(both):
     a1 = (lv["theta1"] / cf.rho_of(draws) > 1)[ok]
     assert np.all((hv["omega"][ok] > 0) == a1)
     assert np.all(hv["W"][ok] <= 1 / (draws["sigma"][ok] - 1) + 1e-12)
+    # Prop. 1, eqs (10)-(11): the cutoff ordering wherever Assumption 1 holds
+    h = {n: hv[n][ok][a1] for n in CUTOFFS}
+    assert a1.sum() >= 10
+    assert np.all((h["phi_DM1"] < h["phi_D1"]) & (h["phi_D1"] < 0) & (0 < h["phi_XM1"]) & (h["phi_XM1"] < h["phi_X1"]))
+    assert np.all((h["phi_X2"] < h["phi_XM2"]) & (h["phi_XM2"] < 0) & (0 < h["phi_D2"]) & (h["phi_D2"] < h["phi_DM2"]))
     # symmetry: every elasticity antisymmetric across countries
     for a in ("D", "DM", "X", "XM"):
         np.testing.assert_allclose(hv[f"phi_{a}1"][ok], -hv[f"phi_{a}2"][ok], atol=1e-10)
@@ -210,6 +223,16 @@ def test_polar_cases_nest(both):
     # as τ_M grows the general model tends to the final-goods-only case (spec §9)
     _, _, _, hats, conv = both
     assert conv[18, 3] and abs(hats["omega"][18, 3] - 0.062493) < 1e-6
+    # far from the polar cases' τ = ∞, the general model reproduces eqs (6) and (7) to ~1e-7
+    far = _spec_rows(0, {n: np.zeros(0) for n in PARAMS}, tau_m=[30.0, 30.0, 1.5, 1.5], tau_x=[1.3, 1.3, 30.0, 30.0])
+    levels, hats, conv = _run(Ara2026(), far, np.array([[1.0], [1.3], [1.0], [1.3]]))
+    assert conv.all()
+    for rows, formula in ((slice(0, 2), cf.eq6_final_only), (slice(2, 4), cf.eq7_inputs_only)):
+        ref = formula(_col(levels, 0), far)
+        for name in ("omega", "phi_D1", "phi_D2"):
+            np.testing.assert_allclose(hats[name][rows, 0], ref[name][rows], atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(hats["omega"][0, 0], cf.final_only_symmetric(_pick_row(far, 0))["omega"], atol=1e-6)
+    np.testing.assert_allclose(hats["omega"][2, 0], cf.inputs_only_symmetric(_pick_row(far, 2))["omega"], atol=1e-6)
     final = Ara2026(trade="final_only")
     outcomes = final.outcomes(final.guess())
     assert np.isinf(float(outcomes["phi_DM1"])) and float(outcomes["E_M1"]) == 0.0
@@ -236,13 +259,76 @@ def test_exact_pareto_option_and_support_flag():
 
 
 def test_corner_and_regime_reporting():
-    with pytest.raises(de.SolveError, match="did not converge"):
+    with pytest.raises(de.SolveError, match=r"did not converge.*No interior equilibrium.*spec R3"):
         de.solve(Ara2026(L1=9.0))  # beyond the interior range (0.12351, 8.09649) at P_A
     eq = de.solve(Ara2026(L1=8.0))
     assert bool(eq["interior"]) and bool(eq["selection_ordering"])
     check_regime(eq)
     with pytest.raises(RegimeError, match="phi_min"):
         check_regime(de.solve(Ara2026()), checks=("pareto_support",))
+
+
+_EDGE = re.compile(r"L1/L2 = ([0-9.e+-]+) is (beyond the largest|below the smallest) relative size with an "
+                   r"interior equilibrium at these parameters, ≈ ([0-9.e+-]+) \(country (\d)'s final-good "
+                   r"sector vanishes there, spec R3\)")
+
+
+def _edge_in(message):
+    found = _EDGE.search(message)
+    assert found, message
+    return float(found.group(1)), found.group(2), float(found.group(3)), found.group(4)
+
+
+def _interior_solve(**params):
+    eq = de.solve(Ara2026(**params), throw=False)
+    return bool(eq.converged) and bool(eq["interior"])
+
+
+@pytest.mark.parametrize("L1, words, country, ref", [(9.0, "beyond the largest", "2", 8.09649),
+                                                      (0.1, "below the smallest", "1", 0.12351)])
+def test_failed_solve_names_the_corner_and_the_edge_found_by_bisection_on_solves(L1, words, country, ref):
+    with pytest.raises(de.SolveError, match="did not converge") as info:
+        de.solve(Ara2026(L1=L1))
+    size, side, edge, vanishing = _edge_in(str(info.value))
+    assert (size, side, vanishing) == (L1, words, country)  # the smaller country's sector vanishes
+    assert abs(edge / ref - 1) < 1e-5  # spec R3 reference range at P_A
+    # bisection on the 13-equation solve itself: it converges (interior) just inside, fails outside
+    inside, outside = 1.0, L1
+    while abs(np.log(outside / inside)) > 1e-4:
+        mid = np.sqrt(inside * outside)
+        inside, outside = (mid, outside) if _interior_solve(L1=mid) else (inside, mid)
+    assert abs(inside / edge - 1) < 1e-3 and abs(outside / edge - 1) < 1e-3, (inside, outside, edge)
+
+
+def test_failure_explanations_elsewhere_and_converged_solves_unaffected():
+    # P_B (sourcing-reallocation regime): spec R3 range (0.28433, 3.51703), no new compile
+    for L1, ref in ((3.6, 3.51703), (0.28, 0.28433)):
+        eq = de.solve(Ara2026(L1=L1, tau_m=1.1), throw=False)
+        assert not bool(eq.converged)
+        assert abs(_edge_in(eq.model.explain_failure(eq))[2] / ref - 1) < 2e-5
+    # a converged solve: no explanation, and the values are those of the reduced form (spec §7.4)
+    eq = de.solve(Ara2026(L1=8.0))
+    assert eq.model.explain_failure(eq) is None
+    assert abs(float(reduced_form(eq.model, np.asarray(eq["omega"]))["L_locus"]) - 8.0) < 1e-8
+    # were it to fail inside the interior domain, the explanation gives the equilibrium it missed
+    missed = eqx.tree_at(lambda e: e.converged, eq, jnp.asarray(False))
+    hint = eq.model.explain_failure(missed)
+    assert hint.startswith("An interior equilibrium exists") and "selection ordering" not in hint
+    assert abs(float(re.search(r"omega ≈ ([0-9.]+)", hint).group(1)) / float(eq["omega"]) - 1) < 1e-5
+    # the reduced form assumes formal Pareto: under exact Pareto only what the iterate shows, hedged
+    failed = de.solve(Ara2026(L1=9.0), throw=False)
+    hint = Ara2026(L1=9.0, pareto="exact").explain_failure(failed)
+    assert hint.startswith("The iterate diverged") and "Possibly" in hint and "≈" not in hint
+    # with inputs only, no final-good sector can vanish: nothing to say about a diverged iterate
+    assert Ara2026(L1=9.0, trade="inputs_only").explain_failure(failed) is None
+
+
+def test_final_goods_only_has_no_edge_but_a_large_country_violates_the_selection_ordering():
+    # with final goods only the interior domain is unbounded in L (L(omega) diverges at the R2
+    # edge); at L = 1000 Newton misses the equilibrium, which violates R4 (spec §10)
+    with pytest.raises(de.SolveError, match=r"An interior equilibrium exists.*omega ≈ 1\.2561.*"
+                                            r"violates the selection ordering \(spec R4\)"):
+        de.solve(Ara2026(L1=1000.0, trade="final_only"))
 
 
 @pytest.mark.parametrize(
