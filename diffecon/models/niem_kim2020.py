@@ -79,9 +79,9 @@ class NiemKim2020(Model):
 
     Parameters are scalars; use `sweep` for many values at once.
 
-    **Unknowns:** `quality_steps` x ∈ R^N: log quality steps v = x + v_ref, q_N = exp(v_N),
-    q_i = q_{i+1} + exp(v_i) (positive and ranked by construction), measured from the N = 2
-    closed-form solution v_ref (see `quality`).
+    **Unknowns:** `quality_steps` x ∈ R^N: log quality steps, q_N = exp(x_N),
+    q_i = q_{i+1} + exp(x_i) (positive and ranked by construction); the start point is the N = 2
+    closed-form solution (`reference_steps`).
     **Equations:** `quality_choice`, (dΠ_i/dq_i)/q_i^{z−1} = 0 for each firm, the total
     derivative of profit through the price stage (Appendix A1), relative to marginal R&D cost.
 
@@ -232,16 +232,13 @@ class NiemKim2020(Model):
         return jnp.log(jnp.concatenate([quality[:-1] - quality[1:], quality[-1:]]))
 
     def quality(self, x):
-        """q from the unknowns: v = x + reference, q_N = exp(v_N), q_i = q_{i+1} + exp(v_i).
-
-        The unknowns are measured from a parameter-dependent reference so that x = 0 is a good
-        start at every parameter value (`sweep` starts all points from one x0). The reference
-        is held fixed under differentiation: the derivative comes from the FOCs alone (IFT).
-        """
-        return _quality_from_steps(x["quality_steps"] + jax.lax.stop_gradient(self.reference_steps()))
+        """q from the unknowns: q_N = exp(x_N), q_i = q_{i+1} + exp(x_i) (positive and ranked)."""
+        return _quality_from_steps(x["quality_steps"])
 
     def guess(self):
-        return {"quality_steps": jnp.zeros(self.n_firms)}
+        # The N = 2 closed form at this point's own parameters (`sweep` starts every point at
+        # its own guess); the residuals never evaluate it, so Newton's iterations stay cheap.
+        return {"quality_steps": self.reference_steps()}
 
     def residuals(self, x):
         quality = self.quality(x)
