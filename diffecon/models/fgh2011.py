@@ -10,8 +10,9 @@ Everything is computed from the log-weights (spec §2)
     a_q^k(y) = θ_q ln ñ_q^k + q (y + r^k − c_q) − θ_q,     β_q^k(y) = softmax_q a^k(y),
 
 so choice probabilities never overflow. ñ is the effective number of varieties (foreign ones
-discounted by ρ_q = exp(−τ_q q/θ_q), and by exp(−t q/θ_q) under a specific tariff t), r the
-per-head tariff rebate. Index order: qualities ascending (L, H); countries as given (R, P).
+discounted by ρ_q = exp(−τ_q q/θ_q), and by exp(−t_q^k q/θ_q) under a tariff of t_q^k per
+unit, `unit_tariff`), r the per-head tariff rebate. Index order: qualities ascending (L, H);
+countries as given (R, P).
 
 Scenarios (static field `scenario`):
 
@@ -21,10 +22,10 @@ Scenarios (static field `scenario`):
   which means the regime is not an equilibrium: `regime_valid` says so (the paper's Figure 1
   path crosses such a boundary; the spec, §14).
 - `"general"`: any K, Q; "no firms of quality q in country k" is a complementarity corner
-  n_q^k ≥ 0, S_q^k ≤ x_q, n_q^k (x_q − S_q^k) = 0 (Fischer–Burmeister), with specific
-  tariffs and rebates. `guess()` finds the true production pattern by solving every pattern
-  (`production_patterns`); the solve then polishes the NCP, so derivatives are the one-sided
-  ones of the regime found.
+  n_q^k ≥ 0, S_q^k ≤ x_q, n_q^k (x_q − S_q^k) = 0 (Fischer–Burmeister), with specific and
+  ad-valorem tariffs and rebates. `guess()` finds the true production pattern by solving
+  every pattern (`production_patterns`); the solve then polishes the NCP, so derivatives are
+  the one-sided ones of the regime found.
 - `"pattern"`: the production pattern is imposed by the 0/1 mask `active` (K, Q) (e.g. §9's
   "R makes only H, P only L" at ρ = 1 with a tariff).
 - `"integrated"` (§5, eq. 18): one world, ρ = 1; location indeterminate, so `n_L`, `n_H`
@@ -32,7 +33,11 @@ Scenarios (static field `scenario`):
 
 **Parameters:** `q` (Q, increasing), `theta` (Q, in (0, 1], non-decreasing: Assumption 1
 weakly), `f` (Q, > 0), `c` (Q, ≥ 0), `tau` (Q, ≥ 0 per-unit transport labour; ∞ means no
-trade), `N` (K, > 0), `tariff` (K, ≥ 0: specific tariff of country k on its imports),
+trade), `N` (K, > 0), `tariff` (K, ≥ 0: specific tariff of country k on its imports, per
+unit), `ad_valorem` (K, ≥ 0, default 0: country k's ad-valorem rate on the c.i.f. price
+p_q + τ_q of its imports; see `unit_tariff`). Tariffs exist only in scenarios 'general' and
+'pattern' (`TARIFF_SCENARIOS`): elsewhere both must be 0, the equations do not contain them
+(derivatives with respect to them are exactly 0) and `welfare_change` refuses them;
 `income_shift` (K: FOSD shift δ), `income_spread` (K, > 0: mean-preserving spread λ),
 `y_grid` (G: incomes at which shares and welfare are reported), `income` (tuple of K
 `IncomeDistribution`s), `scenario`, `active`.
@@ -46,10 +51,11 @@ firm S_q^k; `x` (Q) break-even output (eq. 9); `price` (Q) (eq. 6); `beta` (K, G
 shares by income on `y_grid`; `quality_avg` (K, G) q_a(y) (eq. 5); `log_v` (K, G) welfare
 ln v^k(y) (eq. 12; U = ln v + Euler γ, so d log_v is the paper's v̂); `flows` (K, K, Q) units
 shipped k → l; `net_exports` (K, Q) units (footnote 23) and `net_exports_value` (f.o.b.);
-`rebate` (K,); `producing` (K, Q) 1/0; `min_n`; `regime_valid` (1 if the regime's sign and
-no-entry conditions hold); `affordable` (K, 1 if the poorest can pay for every variety on
-sale, imports included: a warning only, as in the paper); `numeraire_produced` (K, 1 if wage
-= 1 is valid). `model.quadrature_error(eq.x)` reports the quadrature accuracy.
+`rebate` (K,); `unit_tariff` (K, Q) t_q^k per unit of imports; `producing` (K, Q) 1/0;
+`min_n`; `regime_valid` (1 if the regime's sign and no-entry conditions hold); `affordable`
+(K, 1 if the poorest can pay for every variety on sale, imports and tariffs included: a
+warning only, as in the paper); `numeraire_produced` (K, 1 if wage = 1 is valid).
+`model.quadrature_error(eq.x)` reports the quadrature accuracy.
 """
 
 from __future__ import annotations
@@ -68,9 +74,14 @@ from ..core.statics import jacobian
 from ..core.transforms import fischer_burmeister
 from .income import ShiftedExponential, replace_static, shift_and_spread
 
-__all__ = ["FGH2011", "production_patterns", "regime_sweep", "tau_from_rho", "welfare_change", "SCENARIOS"]
+__all__ = ["FGH2011", "production_patterns", "regime_sweep", "tau_from_rho", "welfare_change", "SCENARIOS",
+           "TARIFF_SCENARIOS", "TARIFF_PARAMETERS"]
 
 SCENARIOS = ("autarky", "trade", "general", "pattern", "integrated")
+# Tariffs need per-route discounts and a rebate unknown: only these scenarios have them. The
+# others (eq. 11; eq. 15's one ρ_q on every route; eq. 18's ρ = 1) have no room for a tariff.
+TARIFF_SCENARIOS = ("general", "pattern")
+TARIFF_PARAMETERS = ("tariff", "ad_valorem")
 
 
 def tau_from_rho(rho, q, theta):
@@ -97,6 +108,9 @@ class FGH2011(Model):
     tau: jnp.ndarray = param(tuple(tau_from_rho((0.5, 0.4), _Q, _THETA)))
     N: jnp.ndarray = param((1000.0, 1000.0))
     tariff: jnp.ndarray = param((0.0, 0.0))
+    # default None = zeros, one per country (filled in by __post_init__, so models with K != 2
+    # need not spell it out)
+    ad_valorem: jnp.ndarray = eqx.field(default=None, converter=lambda a: jnp.asarray(a, jnp.float64))
     income_shift: jnp.ndarray = param((0.0, 0.0))
     income_spread: jnp.ndarray = param((1.0, 1.0))
     y_grid: jnp.ndarray = param((1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0))
@@ -112,16 +126,22 @@ class FGH2011(Model):
         return cls(tau=tau_from_rho(rho, q, theta), **kwargs)
 
     # ---------------------------------------------------------------- validation
+    def __post_init__(self) -> None:
+        if self.ad_valorem is None:
+            self.ad_valorem = np.zeros(np.shape(self.N))
+
     def __check_init__(self) -> None:
         if self.scenario not in SCENARIOS:
             raise ValueError(f"FGH2011: scenario={self.scenario!r} is not one of {SCENARIOS}.")
         n_q = {name: np.shape(getattr(self, name)) for name in ("q", "theta", "f", "c", "tau")}
-        n_k = {name: np.shape(getattr(self, name)) for name in ("N", "tariff", "income_shift", "income_spread")}
+        n_k = {name: np.shape(getattr(self, name))
+               for name in ("N", "tariff", "ad_valorem", "income_shift", "income_spread")}
         n_k["income"] = (len(self.income),)
         if len(set(n_q.values())) != 1 or len(n_q["q"]) != 1:
             raise ValueError(f"FGH2011: q, theta, f, c, tau must be vectors of one length (one entry per quality); got shapes {n_q}.")
         if len(set(n_k.values())) != 1 or len(n_k["N"]) != 1:
-            raise ValueError(f"FGH2011: N, tariff, income_shift, income_spread, income need one entry per country; got shapes {n_k}.")
+            raise ValueError("FGH2011: N, tariff, ad_valorem, income_shift, income_spread, income need one entry "
+                             f"per country; got shapes {n_k}.")
         if self.scenario == "pattern":
             if self.active is None or np.shape(self.active) != (n_k["N"][0], n_q["q"][0]):
                 raise ValueError("FGH2011: scenario 'pattern' needs `active`, a (K, Q) 0/1 mask.")
@@ -142,6 +162,7 @@ class FGH2011(Model):
             at_least("tau", self.tau, 0.0),
             positive("N", self.N),
             at_least("tariff", self.tariff, 0.0),
+            at_least("ad_valorem", self.ad_valorem, 0.0),
             positive("income_spread", self.income_spread),
             Requirement("income", y_low, jnp.all(y_low[:, None] >= price[None, :]),
                         "lowest income >= every local price c + theta/q (the good must be affordable)"),
@@ -149,9 +170,11 @@ class FGH2011(Model):
         if self.scenario in ("trade", "general"):
             reqs.append(Requirement("tau", self.tau, jnp.all(self.tau > 0),
                                     f"tau > 0 (scenario {self.scenario!r}; rho = 1 leaves location indeterminate)"))
-        if self.scenario in ("autarky", "trade", "integrated"):
-            reqs.append(Requirement("tariff", self.tariff, jnp.all(self.tariff == 0),
-                                    "tariff = 0 (tariffs need scenario 'general' or 'pattern')"))
+        if self.scenario not in TARIFF_SCENARIOS:
+            for name in TARIFF_PARAMETERS:
+                value = getattr(self, name)
+                reqs.append(Requirement(name, value, jnp.all(value == 0),
+                                        f"{name} = 0 (tariffs need scenario 'general' or 'pattern')"))
         for k, dist in enumerate(self.income):
             reqs.extend(r._replace(name=f"income[{k}].{r.name}") for r in dist.requirements())
         return tuple(reqs)
@@ -192,16 +215,44 @@ class FGH2011(Model):
         log_w = jnp.stack([jnp.pad(r[1], (0, width - r[1].shape[0]), constant_values=-jnp.inf) for r in rules])
         return y, log_w, jnp.stack(lows)
 
+    def _finite_tau(self):
+        """τ_q with ∞ (no trade) replaced by 0, for costs of goods that are actually shipped."""
+        return jnp.where(jnp.isinf(self.tau), 0.0, self.tau)
+
+    def unit_tariff(self):
+        """t_q^k (K, Q): the tariff country k levies per unit of imported quality q,
+
+            t_q^k = t^k + a^k (p_q + τ_q),
+
+        the specific tariff `tariff` plus the ad-valorem rate `ad_valorem` a^k times the c.i.f.
+        price p_q + τ_q (eq. 6's ex-factory price plus transport; customs value is c.i.f.).
+
+        Why this base, and why it is a per-unit tariff: prices are a fixed markup θ_q/q over
+        delivered cost (eq. 6; section 6: "tariffs have no effect on ex-factory prices"), so the
+        c.i.f. price does not depend on the equilibrium and an ad-valorem rate is exactly the
+        quality-specific specific tariff a^k (p_q + τ_q), passed through fully like t (§9). This
+        holds the exporter's c.i.f. price at p_q + τ_q; a firm re-optimising against the
+        ad-valorem tax (d ln demand/d own c.i.f. price = −q(1 + a)/θ_q) would cut its export
+        markup to θ_q/(q(1 + a)), a terms-of-trade effect the model, like the paper, leaves out.
+
+        Zero outside `TARIFF_SCENARIOS`, so no equation there depends on a tariff.
+
+        **Returns:** (K, Q) array, rows the importing country.
+        """
+        if self.scenario not in TARIFF_SCENARIOS:
+            return jnp.zeros((self.n_countries, self.n_qualities))
+        cif = self.price() + self._finite_tau()
+        return self.tariff[:, None] + self.ad_valorem[:, None] * cif[None, :]
+
     def log_phi(self):
         """ln φ_q^{kl} (K, K, Q): the log demand discount in k (rows) on varieties made in l.
 
-        1 at home; ρ_q·exp(−t_k q/θ_q) abroad. τ = ∞ gives exactly −∞ (no trade) with
-        finite gradients elsewhere.
+        1 at home; ρ_q·exp(−t_q^k q/θ_q) abroad (t_q^k = `unit_tariff`). τ = ∞ gives exactly
+        −∞ (no trade) with finite gradients elsewhere.
         """
         K = self.n_countries
         inf = jnp.isinf(self.tau)
-        tau = jnp.where(inf, 0.0, self.tau)
-        cost = (tau[None, :] + self.tariff[:, None]) * self.q / self.theta  # (K_dest, Q)
+        cost = (self._finite_tau()[None, :] + self.unit_tariff()) * self.q / self.theta  # (K_dest, Q)
         log_foreign = jnp.where(inf[None, :], -jnp.inf, -cost)
         home = jnp.eye(K, dtype=bool)[:, :, None]
         return jnp.where(home, 0.0, log_foreign[:, None, :])
@@ -235,9 +286,12 @@ class FGH2011(Model):
         log_sales = logsumexp(log_phi + log_d[:, None, :], axis=0)
         return log_n_eff, log_s, log_d, log_sales
 
-    def _imports_per_head(self, n, log_n_eff, log_s):
-        """Share of consumers buying an imported variety: Σ_q s_q (1 − n_q^k/ñ_q^k)."""
-        return jnp.sum(jnp.exp(log_s) * (1.0 - n * jnp.exp(-log_n_eff)), axis=-1)
+    def _revenue_per_head(self, n, log_n_eff, log_s):
+        """Tariff revenue per head Σ_q t_q^k s_q (1 − n_q^k/ñ_q^k): s_q (1 − n_q^k/ñ_q^k) is the
+        share of consumers buying an imported variety of q (§9: r = t s_L^R when only L is
+        imported)."""
+        imports = jnp.exp(log_s) * (1.0 - n * jnp.exp(-log_n_eff))
+        return jnp.sum(self.unit_tariff() * imports, axis=-1)
 
     # ---------------------------------------------------------------- unknowns
     def _n_scale(self):
@@ -295,7 +349,7 @@ class FGH2011(Model):
             return {"market_clearing": x["log_n"] + log_x - world}
         n = self._firms(x)
         log_n_eff, log_s, _, log_sales = self._trade_terms(n, x["rebate"])
-        rebate_gap = x["rebate"] - self.tariff * self._imports_per_head(n, log_n_eff, log_s)
+        rebate_gap = x["rebate"] - self._revenue_per_head(n, log_n_eff, log_s)
         excess = log_x - log_sales  # > 0: an entrant would lose money
         if self.scenario == "general":
             return {"break_even": fischer_burmeister(x["m"], excess), "rebate": rebate_gap}
@@ -354,12 +408,12 @@ class FGH2011(Model):
         else:
             valid = jnp.asarray(True)
         y_low = self._quadrature()[2]
-        delivered = price[None, None, :] + jnp.where(jnp.isinf(self.tau), 0.0, self.tau)[None, None, :] \
-            + self.tariff[:, None, None]
+        unit_tariff = self.unit_tariff()
+        delivered = price[None, None, :] + self._finite_tau()[None, None, :] + unit_tariff[:, None, :]
         sold_abroad = (jnp.exp(log_phi) > 0) & (foreign > 0)
         top_price = jnp.max(jnp.where(sold_abroad, delivered, price[None, None, :]), axis=(1, 2)) - rebate
         mean_income = jnp.stack([self.income[k].mean() + self.income_shift[k] for k in range(K)])
-        labour = jnp.sum(n * (self.f + self.c * sales) + jnp.where(jnp.isinf(self.tau), 0.0, self.tau) * exports, axis=-1)
+        labour = jnp.sum(n * (self.f + self.c * sales) + self._finite_tau() * exports, axis=-1)
 
         result = {
             "n": n,
@@ -383,6 +437,7 @@ class FGH2011(Model):
             "net_exports": exports - imports,
             "net_exports_value": (exports - imports) * price,
             "rebate": rebate,
+            "unit_tariff": unit_tariff,
             "producing": (n > tol).astype(jnp.float64),
             "min_n": jnp.min(n),
             "regime_valid": valid.astype(jnp.float64),
@@ -464,5 +519,17 @@ def regime_sweep(model: FGH2011, over: dict, of=None) -> dict:
 
 def welfare_change(model: FGH2011, wrt: str):
     """d ln v^k(y) / d(wrt) at every country k and income on `y_grid`: the paper's v̂(y)
-    (eqs. 13, 17, 20) as one exact derivative. Shape (K, G) + shape of the parameter."""
+    (eqs. 13, 17, 20) as one exact derivative.
+
+    **Arguments:** `model`; `wrt`: a parameter name. `tariff` and `ad_valorem` need scenario
+    'general' or 'pattern' (`TARIFF_SCENARIOS`): elsewhere the equations have no tariff, the
+    derivative would be an uninformative 0, and a `ValueError` says so.
+
+    **Returns:** array of shape (K, G) + shape of the parameter.
+    """
+    if wrt in TARIFF_PARAMETERS and model.scenario not in TARIFF_SCENARIOS:
+        raise ValueError(
+            f"welfare_change: {wrt!r} is not modelled in scenario {model.scenario!r}; tariffs need "
+            f"scenario 'general' or 'pattern' (a welfare change with respect to {wrt!r} is 0 here by "
+            "construction, not an effect of the tariff).")
     return jacobian(model, "log_v", wrt)["log_v"][wrt]

@@ -1,5 +1,5 @@
 """FGH (2011): the spec's numerical anchors, the paper's claims at random admissible draws,
-adding up, symmetry, closed-form statics, regimes, tariffs and clear errors."""
+adding up, symmetry, closed-form statics, regimes, specific and ad-valorem tariffs and clear errors."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import scipy.special as sps
 
 import diffecon as de
 from diffecon.core._tree import replace_fields
-from diffecon.models.fgh2011 import FGH2011, production_patterns, regime_sweep, tau_from_rho
-from diffecon.models.income import LogNormal, ShiftedExponential, Uniform
+from diffecon.models.fgh2011 import FGH2011, production_patterns, regime_sweep, tau_from_rho, welfare_change
+from diffecon.models.income import LogNormal, ShiftedExponential, Uniform, replace_static
 
 MEDIAN_R = 1 + 6 * np.log(2)
 GRID = (1.0, MEDIAN_R, 30.0)
@@ -186,6 +186,26 @@ def test_figure1_path_from_eq15_16(trade):
     np.testing.assert_allclose((out["n_eff"] * x / (1 + rho)[:, None, :]).sum(-1), over["N"], rtol=1e-10)
 
 
+def test_adding_up_and_trade_balance(autarky, trade):
+    # autarky, eq. (10): Σ_q n_q x_q = N in every country at every draw
+    over, out = autarky
+    np.testing.assert_allclose((out["n"] * out["x"][:, None, :]).sum(-1), over["N"], rtol=1e-10)
+    # trade balance: the numeraire's net exports (spending on differentiated goods at delivered
+    # prices minus the labour the sector uses, shipping included) offset the c.i.f. value of
+    # net exports of differentiated goods, country by country
+    over, rho, out = trade
+    tau = np.where(np.isinf(over["tau"]), 0.0, over["tau"])[:, None, :]  # (batch, 1, Q)
+    delivered = out["price"][:, None, :] + tau
+    foreign = 1.0 - np.eye(2)[None, :, :, None]
+    exports, imports = (out["flows"] * foreign).sum(2), (out["flows"] * foreign).sum(1)
+    local = out["n"] / out["n_eff"]
+    spend = (over["N"][..., None] * out["s"] * (local * out["price"][:, None, :] + (1 - local) * delivered)).sum(-1)
+    labour = (out["n"] * (np.array([1.5, 5.0]) + np.array([0.05, 0.3]) * out["sales"]) + tau * exports).sum(-1)
+    value_nx = ((exports - imports) * delivered).sum(-1)
+    np.testing.assert_allclose(spend - labour, -value_nx, rtol=1e-9, atol=1e-8 * over["N"].max())
+    np.testing.assert_allclose(value_nx.sum(-1), 0.0, atol=1e-8 * over["N"].max())
+
+
 def test_trade_claims_at_random_draws(trade):
     """Prop. 2 (i)-(ii) and Prop. 3 at random ρ in (0.02, 0.6)."""
     over, rho, out = trade
@@ -312,6 +332,81 @@ def test_specific_tariff_rebate_and_eq20():
     np.testing.assert_allclose(dv, comp + redis, rtol=1e-8)
 
 
+SPECIALISED = dict(scenario="pattern", active=((0.0, 1.0), (1.0, 0.0)), y_grid=GRID)
+
+
+def test_ad_valorem_is_its_specific_equivalent_in_the_specialised_case():
+    # §9 with small transport costs (ρ = 0.95): R makes only H, P only L, so R imports only L and
+    # an ad-valorem rate a on the c.i.f. price is the specific tariff t = a (p_L + τ_L)
+    m = FGH2011.from_rho((0.95, 0.95), **SPECIALISED)
+    cif_L = float(m.c[0] + m.theta[0] / m.q[0] + m.tau[0])
+    a = 0.04
+    ad = de.solve(replace_fields(m, {"ad_valorem": jnp.array([a, 0.0])}))
+    spec = de.solve(replace_fields(m, {"tariff": jnp.array([a * cif_L, 0.0])}))
+    for name in ("n", "n_eff", "s", "log_v", "rebate"):
+        np.testing.assert_allclose(ad[name], spec[name], rtol=1e-12, atol=1e-15, err_msg=name)
+    active = np.asarray(m.active) > 0.5
+    np.testing.assert_allclose(np.asarray(ad["sales"])[active], np.asarray(spec["sales"])[active], rtol=1e-12)
+    # not so off the pattern: a would-be H maker in P would face a (p_H + τ_H) > t in R, so its
+    # sales (the no-entry check) are lower than under the specific tariff
+    assert float(ad["sales"][1, 1]) < float(spec["sales"][1, 1])
+    np.testing.assert_allclose(ad["rebate"][0], a * cif_L * ad["s_L"][0], rtol=1e-10)  # r = t s_L^R
+    np.testing.assert_allclose(ad["unit_tariff"], [[a * cif_L, a * float(m.c[1] + m.theta[1] / m.q[1] + m.tau[1])],
+                                                   [0.0, 0.0]], rtol=1e-14)
+    # at a = 0 (the default), the derivatives are the specific tariff's scaled by the c.i.f.
+    # price of what the taxing country imports: L into R, H into P
+    cif_imported = np.asarray(m.c + m.theta / m.q + m.tau)  # (L, H) = (into R, into P)
+    jac = de.jacobian(m, ["log_v", "n"], ["tariff", "ad_valorem"])
+    for name in ("log_v", "n"):
+        np.testing.assert_allclose(jac[name]["ad_valorem"], cif_imported * np.asarray(jac[name]["tariff"]),
+                                   rtol=1e-10, atol=1e-13, err_msg=name)
+    assert float(jac["n"]["ad_valorem"][0, 1, 0]) > 0 and float(jac["n"]["ad_valorem"][1, 0, 0]) < 0
+
+
+def test_ad_valorem_zero_rates_revenue_and_derivatives_match_fd(trade):
+    _, _, out = trade  # row 6: ρ = (0.3, 0.2), diversified, no tariff anywhere in its equations
+    g = FGH2011.from_rho((0.3, 0.2), scenario="general", y_grid=GRID, ad_valorem=(0.0, 0.0))
+    e0 = de.solve(g)
+    for name in ("n", "n_eff", "log_v"):
+        np.testing.assert_allclose(e0[name], out[name][6], rtol=1e-9, err_msg=name)
+    np.testing.assert_array_equal(e0["rebate"], 0.0)
+    # both countries tax imports of both qualities: the rebate is the revenue per head,
+    # Σ_q (t + a (p_q + τ_q)) × units imported, with the units read off the flows
+    rates = jnp.array([0.05, 0.03])
+    taxed = replace_fields(g, {"ad_valorem": rates, "tariff": jnp.array([0.01, 0.0])})
+    eq = de.solve(taxed)
+    cif = np.asarray(g.c + g.theta / g.q + g.tau)
+    unit = np.array([0.01, 0.0])[:, None] + np.asarray(rates)[:, None] * cif[None, :]
+    imports = (np.asarray(eq["flows"]) * (1 - np.eye(2))[:, :, None]).sum(0)  # (K, Q) units into k
+    np.testing.assert_allclose(np.asarray(eq["rebate"]) * np.asarray(g.N), (unit * imports).sum(-1), rtol=1e-10)
+    assert float(eq["regime_valid"]) == 1.0 and np.all(np.asarray(eq["producing"]) == 1)
+    # exact derivatives with respect to the rates vs central differences of full solves
+    jac = de.jacobian(taxed, ["n", "log_v", "rebate"], "ad_valorem")
+    h = 1e-4
+    for k in range(2):
+        bump = np.eye(2)[k] * h
+        up = de.solve(replace_fields(taxed, {"ad_valorem": rates + bump}))
+        down = de.solve(replace_fields(taxed, {"ad_valorem": rates - bump}))
+        for name in ("n", "log_v", "rebate"):
+            fd = (np.asarray(up[name]) - np.asarray(down[name])) / (2 * h)
+            np.testing.assert_allclose(np.asarray(jac[name]["ad_valorem"])[..., k], fd, rtol=1e-6, atol=1e-8,
+                                       err_msg=f"{name}, k={k}")
+
+
+def test_tariffs_outside_tariff_scenarios_have_no_effect_and_welfare_change_refuses():
+    # scenario 'trade' (eq. 15) has one ρ_q on every route and no rebate: no tariff in it, so
+    # derivatives are exactly 0 (they once picked up R's tariff in ρ and read −0.3)
+    m = FGH2011.from_rho((0.5, 0.4), scenario="trade", y_grid=GRID)
+    jac = de.jacobian(m, ["log_v", "n"], ["tariff", "ad_valorem"])
+    for name in ("log_v", "n"):
+        for p in ("tariff", "ad_valorem"):
+            np.testing.assert_array_equal(jac[name][p], 0.0)
+    for scenario in ("trade", "autarky", "integrated"):
+        for p in ("tariff", "ad_valorem"):
+            with pytest.raises(ValueError, match=f"{p}.*scenario '{scenario}'.*'general' or 'pattern'"):
+                welfare_change(replace_static(m, scenario=scenario), p)
+
+
 # ------------------------------------------------------------------ numerics and errors
 def test_no_nan_gradients_at_high_incomes():
     rich = (LogNormal(mu=3.0, sigma=1.5, y_min=1.0), ShiftedExponential(1.0, 40.0, n_nodes=96))
@@ -333,6 +428,10 @@ def test_no_nan_gradients_at_high_incomes():
         (dict(N=(1000.0, -1.0)), "N > 0"),
         (dict(f=(0.0, 5.0)), "f > 0"),
         (dict(tariff=(0.1, 0.0)), "tariff = 0"),
+        (dict(ad_valorem=(-0.1, 0.0)), "parameter ad_valorem=[-0.1, 0.0] is outside its admissible domain (ad_valorem >= 0)"),
+        (dict(scenario="pattern", active=((0, 1), (1, 0)), ad_valorem=(0.0, -0.2)), "ad_valorem >= 0"),
+        (dict(scenario="trade", ad_valorem=(0.1, 0.0)), "ad_valorem = 0 (tariffs need scenario 'general' or 'pattern')"),
+        (dict(scenario="integrated", ad_valorem=(0.0, 0.1)), "ad_valorem = 0"),
         (dict(scenario="trade", tau=(0.0, 1.0)), "tau > 0"),
     ],
 )
@@ -345,6 +444,13 @@ def test_bad_inputs_raise_clear_errors(kwargs, text):
 def test_shape_and_scenario_errors():
     with pytest.raises(ValueError, match="one entry per country"):
         FGH2011(N=(1.0, 2.0, 3.0))
+    with pytest.raises(ValueError, match=r"one entry per country.*'ad_valorem': \(3,\)"):
+        FGH2011(ad_valorem=(0.0, 0.1, 0.0), scenario="general")
+    with pytest.raises(ValueError, match=r"one entry per country.*'ad_valorem': \(2, 2\)"):
+        FGH2011(ad_valorem=((0.0, 0.1), (0.0, 0.0)), scenario="general")
+    # the default is one zero per country, whatever K
+    assert FGH2011(N=(1.0,), tariff=(0.0,), income_shift=(0.0,), income_spread=(1.0,),
+                   income=(ShiftedExponential(1.0, 2.0),)).ad_valorem.shape == (1,)
     with pytest.raises(ValueError, match="scenario"):
         FGH2011(scenario="autarki")
     with pytest.raises(ValueError, match="active"):
