@@ -127,6 +127,16 @@ class Model(eqx.Module):
         check_requirements(self)
 
 
+@eqx.filter_jit
+def initial_guess(model: Model) -> Any:
+    """`model.guess()`, compiled once per model structure.
+
+    Called eagerly, a guess with a loop in it (a bisection for the start point) would be traced
+    and compiled again on every `solve`; under `filter_jit` it is cached like the solve itself.
+    """
+    return model.guess()
+
+
 def check_requirements(model: Model) -> None:
     """Raise `ValueError` for the first concrete parameter outside its admissible domain."""
     for req in model.requirements():

@@ -13,7 +13,7 @@ from jax.flatten_util import ravel_pytree
 
 from ._levenberg_marquardt import levenberg_marquardt
 from ._tree import flat_with_names
-from .model import Model, requirements_ok
+from .model import Model, initial_guess, requirements_ok
 
 __all__ = ["solve", "Equilibrium", "SolveError"]
 
@@ -190,6 +190,6 @@ def solve(
     if not isinstance(model, Model):
         raise TypeError(f"solve expects a diffecon Model, got {type(model).__name__}.")
     if x0 is None:
-        x0 = model.guess()
+        x0 = initial_guess(model)
     eq = solve_impl(model, x0, solver, max_steps, rtol, atol, tol)
     return raise_if_failed(eq) if throw else eq

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from ._tree import check_field_names, replace_fields
-from .model import Model
+from .model import Model, initial_guess
 from .solve import Equilibrium, raise_if_failed, solve_impl
 
 __all__ = ["jacobian", "elasticity"]
@@ -61,7 +61,7 @@ def _derivatives(model, of, wrt, x0, solve_options):
     wrt = check_field_names(model, wrt, "wrt")
     select = outcome_selector(of)
     keys = select.keys
-    x0 = model.guess() if x0 is None else x0
+    x0 = initial_guess(model) if x0 is None else x0
     options = dict(solver=None, max_steps=100, rtol=1e-10, atol=1e-10, tol=1e-8)
     unknown = set(solve_options) - set(options)
     if unknown:

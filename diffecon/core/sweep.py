@@ -23,7 +23,7 @@ from ._sweep_plan import (
     batch_points, bytes_per_solve, check_chunk, memory_budget, plan, resolve_devices, unit_shape,
 )
 from ._tree import check_field_names
-from .model import Model
+from .model import Model, initial_guess
 from .solve import Equilibrium, solve_impl
 from .statics import Of, OutcomeSelector, outcome_selector
 
@@ -279,7 +279,7 @@ def sweep(
     if points.traced and (devs or precision != "float64"):
         raise ValueError("sweep inside jit/grad/vmap supports neither devices= nor dtype='float32'.")
     guess_each = x0 is None
-    x0 = model.guess() if x0 is None else x0
+    x0 = initial_guess(model) if x0 is None else x0
     select = outcome_selector(_float_outcomes(model, x0) if of is None else of)
 
     units_shape, path_len = unit_shape(points, warm_start)

@@ -104,11 +104,25 @@ class Takita2025(Model):
         )
 
     def guess(self):
-        # Employment where people live: a start inside the box from which the (monotone) goods-
-        # market gap leads Newton to either corner or the interior.
+        # A corner when the goods-market gap at that corner says it is the solution (excess
+        # demand for good 1 even with everyone in 1, or none with nobody there): the box
+        # residual is exactly zero there. Otherwise the (decreasing) gap changes sign inside
+        # the box, and a few bisection steps put Newton next to the root. Newton started far
+        # from it near a corner takes dozens of slow steps on the complementarity kink, and a
+        # vmapped batch waits for its slowest point.
         shape = jnp.zeros_like(self.q * self.sigma * self.tau * self.beta * self.Q * self.mu_f
                                * self.mu_m * self.f * self.m)
-        return {"L1": shape + self.q}
+        at_one = self._excess_demand_gap(shape + 1.0) >= 0
+        at_zero = self._excess_demand_gap(shape) <= 0
+
+        def halve(_, bracket):
+            lo, hi = bracket
+            mid = 0.5 * (lo + hi)
+            up = self._excess_demand_gap(mid) > 0
+            return jnp.where(up, mid, lo), jnp.where(up, hi, mid)
+
+        lo, hi = jax.lax.fori_loop(0, 12, halve, (shape, shape + 1.0))
+        return {"L1": jnp.where(at_one, 1.0, jnp.where(at_zero, 0.0, 0.5 * (lo + hi)))}
 
     # --- building blocks -------------------------------------------------------------------
     @property
