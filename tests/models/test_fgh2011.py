@@ -14,6 +14,8 @@ from diffecon.core._tree import replace_fields
 from diffecon.models.fgh2011 import FGH2011, production_patterns, regime_sweep, tau_from_rho, welfare_change
 from diffecon.models.income import LogNormal, ShiftedExponential, Uniform, replace_static
 
+from .._seed import generator
+
 MEDIAN_R = 1 + 6 * np.log(2)
 GRID = (1.0, MEDIAN_R, 30.0)
 FIG2 = dict(q=(0.75, 0.9), theta=(0.6, 0.6), f=(1.5, 20.0), c=(0.05, 0.3))
@@ -50,7 +52,7 @@ FIGS = {"q": [(0.9, 1.05), (0.75, 0.9)], "theta": [(0.5, 0.7), (0.6, 0.6)], "f":
 @pytest.fixture(scope="module")
 def autarky():
     """Rows 0, 1: Figure 1 and Figure 2 parameters; then fresh random admissible draws."""
-    draws = _random_autarky_draws(np.random.default_rng(), 40)
+    draws = _random_autarky_draws(generator("fgh2011 autarky draws"), 40)
     over = {k: np.concatenate([np.asarray(FIGS[k]), draws[k]]) for k in draws}
     out = de.sweep(FGH2011(y_grid=AUT_GRID), over, wrt=["N", "income_shift"])
     assert bool(np.all(out["converged"]))
@@ -64,7 +66,7 @@ RHO_PATH = np.array([0.0, 0.2, 0.4, 0.6, 0.8])
 def trade():
     """Rows 0-4: Figure 1 path (ρ_L = 0.5); 5: ρ = (0.5, 0.4); 6: ρ = (0.3, 0.2);
     then 30 draws with the same G and N^R > N^P, and 30 with equal N and G^R shifted up (FOSD)."""
-    rng = np.random.default_rng()
+    rng = generator("fgh2011 trade draws")
     q, theta = np.array([0.9, 1.05]), np.array([0.5, 0.7])
     rho = np.concatenate([np.stack([np.full(5, 0.5), RHO_PATH], -1), [[0.5, 0.4], [0.3, 0.2]],
                           rng.uniform(0.02, 0.6, (60, 2))])
