@@ -134,12 +134,19 @@ def failure_report(eq: Equilibrium) -> tuple[jax.Array, tuple[str, ...]]:
     return index, param_msgs + eq_msgs
 
 
+@eqx.filter_jit
+def _checked(eq: Equilibrium) -> Equilibrium:
+    # Compiled: under `grad` outside `jit` the report's residuals would otherwise run (and
+    # compile) primitive by primitive on every call.
+    index, msgs = failure_report(eq)
+    return eqx.branched_error_if(eq, ~eq.converged, index, msgs)
+
+
 def raise_if_failed(eq: Equilibrium) -> Equilibrium:
     """Raise `SolveError` (concrete values) or an equinox runtime error (traced) on failure."""
     leaves = jax.tree_util.tree_leaves((eq.converged, eq.x))
     if any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):
-        index, msgs = failure_report(eq)
-        return eqx.branched_error_if(eq, ~eq.converged, index, msgs)
+        return _checked(eq)
     if bool(np.all(np.asarray(eq.converged))):
         return eq
     index, msgs = failure_report(eq)
