@@ -35,10 +35,33 @@ def _one_industry_draws(rng, n=_DRAWS):
     }
 
 
-def _mirror(f, sigma, tau, of):
+# Every mirror-image sweep asks for the same outcomes and derivatives over the same batch
+# size, so one compiled sweep serves all of them (compilation is most of this replication's time).
+_MIRROR_OUTCOMES = ["share_a1", "omega", "net_exports_a1", "n_a1", "n_a2"]
+_MIRROR_SIZES = ("La1", "Lb1", "La2", "Lb2")
+
+
+_ONE_INDUSTRY_OUTCOMES = ["omega", "W1", "W2", "imports1", "exports1", "trade_balance1"]
+
+
+def _one_industry(L1=1.0, L2=1.0, sigma=4.0, tau=1.0):
+    """Section II at every draw; all four parameters are always swept (one compiled sweep)."""
+    over = dict(zip(("L1", "L2", "sigma", "tau"), np.broadcast_arrays(L1, L2, sigma, tau)))
+    return sweep(Krugman1980(), over, of=_ONE_INDUSTRY_OUTCOMES)
+
+
+def _mirror(f, sigma, tau):
+    """Section III.B at shares f: La = Lb* = f, Lb = La* = 1 − f."""
     f = jnp.asarray(f)
     over = {"La1": f, "Lb1": 1 - f, "La2": 1 - f, "Lb2": f, "sigma": sigma, "tau": tau}
-    return sweep(Krugman1980HME(), over, of=of)
+    return sweep(Krugman1980HME(), over, of=_MIRROR_OUTCOMES, wrt=_MIRROR_SIZES)
+
+
+def _mirror_slope(out, f):
+    """The exact d(n/n*)/dλ of a `_mirror` sweep at interior points, λ = f/(1 − f): the chain
+    rule through the four sizes, n/n* = s/(1 − s) with s = n/(n + n*), and df/dλ = (1 − f)²."""
+    dshare_df = sum(sign * np.asarray(out[f"dshare_a1/d{n}"]) for sign, n in zip((1, -1, -1, 1), _MIRROR_SIZES))
+    return dshare_df / (1 - np.asarray(out["share_a1"])) ** 2 * (1 - np.asarray(f)) ** 2
 
 
 def _section_one(report: Report, rng) -> None:
@@ -49,15 +72,14 @@ def _section_one(report: Report, rng) -> None:
     report.add("eq. (10) number of firms n = L(1−θ)/α", 25.0, float(eq["n1"]), tol=1e-12)
     # (A2) free trade between equal countries raises the real wage by 2^{1/(σ−1)}.
     sig = rng.uniform(1.5, 10, _DRAWS)
-    free = np.asarray(sweep(Krugman1980(tau=1.0), {"sigma": sig}, of="W1")["W1"])
+    free = np.asarray(_one_industry(sigma=sig)["W1"])
     # closed economy (eqs 7, 10), α = β = 1, L = 1: w/P = n^{1/(σ−1)} (σ−1)/σ with n = 1/σ
     closed = (1 / sig) ** (1 / (sig - 1)) * (sig - 1) / sig
     text, ok = _holds(np.abs(free / closed / 2 ** (1 / (sig - 1)) - 1) < 1e-9)
     report.add("Section I.C: free-trade gain in the real wage = 2^{1/(σ−1)} (equal sizes)", "2^{1/(σ−1)}", text, ok=ok)
     # (A3) with free trade, imports = exports = L L*/(L + L*) in wage units (eq. 11).
     p = _one_industry_draws(rng)
-    out = sweep(Krugman1980(tau=1.0), {"L1": p["L1"], "L2": p["L2"], "sigma": p["sigma"]},
-                of=["imports1", "exports1", "omega"])
+    out = _one_industry(p["L1"], p["L2"], p["sigma"])
     target = p["L1"] * p["L2"] / (p["L1"] + p["L2"])
     text, ok = _holds((np.abs(out["imports1"] / target - 1) < 1e-10) & (np.abs(out["exports1"] / target - 1) < 1e-10))
     report.add("Section I.C: imports = exports = LL*/(L+L*) under free trade", "LL*/(L+L*)", text, ok=ok)
@@ -78,7 +100,7 @@ def _section_two(report: Report, rng) -> dict:
     report.add("imports = exports (spec §6)", 0.4728085305, float(eq["imports1"]), tol=1e-9)
 
     p = _one_industry_draws(rng)
-    out = sweep(Krugman1980(), p, of=["omega", "W1", "W2", "trade_balance1"])
+    out = _one_industry(**p)
     sign = np.sign(p["L1"] - p["L2"])
     text, ok = _holds(np.sign(np.asarray(out["omega"]) - 1) == sign)
     report.add("(B2) the larger country has the higher wage: ω > 1 ⇔ L > L*", "ω > 1 ⇔ L > L*", text, ok=ok)
@@ -87,7 +109,7 @@ def _section_two(report: Report, rng) -> dict:
     text, ok = _holds(np.abs(np.asarray(out["trade_balance1"])) < 1e-9)
     report.add("(B3) trade is balanced at the equilibrium", "EX = IM", text, ok=ok)
     L = rng.uniform(0.2, 5, _DRAWS)
-    same = sweep(Krugman1980(), {"L1": L, "L2": L, "tau": p["tau"], "sigma": p["sigma"]}, of="omega")
+    same = _one_industry(L, L, p["sigma"], p["tau"])
     text, ok = _holds(np.abs(np.asarray(same["omega"]) - 1) < 1e-12)
     report.add("ω = 1 when L = L*", "ω = 1", text, ok=ok)
 
@@ -118,30 +140,28 @@ def _section_three(report: Report, rng) -> None:
     eq = solve(Krugman1980HME.mirror(0.52, sigma=2.0, tau=2.0))
     report.add("eq. (25) n/n* at σ=2, g=0.5, f=0.52 (spec §6)", 1.2727272727, float(eq["n_ratio_a"]), tol=1e-9)
 
-    def ratio_at(f, sigma, tau):
-        return solve(Krugman1980HME.mirror(f, sigma=sigma, tau=tau))["n_ratio_a"]
-
-    f = 0.55
-    slope = float(jax.grad(ratio_at)(f, 4.0, 1.25)) * (1 - f) ** 2  # dλ/df = 1/(1−f)²
-    report.add("HME slope d(n/n*)/dλ at f=0.55, σ=4, g=0.8 (spec §6)", 5.2688091356, slope, tol=1e-9)
-    # Home-market elasticity d ln(n/n*)/d ln λ at random interior points (spec §3 closed form).
-    def log_ratio_at(log_lam, sigma, tau):
-        f = jnp.exp(log_lam) / (1 + jnp.exp(log_lam))
-        return jnp.log(ratio_at(f, sigma, tau))
-
-    sig, tau = rng.uniform(2, 8, 50), rng.uniform(1.05, 2.0, 50)
+    # Exact d(n/n*)/dλ in one batch: the spec's two anchors, then random interior points for
+    # the home-market elasticity.
+    sig, tau = rng.uniform(2, 8, _DRAWS - 2), rng.uniform(1.05, 2.0, _DRAWS - 2)
     d = tau ** (1 - sig)
     lam = np.exp(rng.uniform(np.log(d) + 0.05, -np.log(d) - 0.05))
-    exact = np.asarray(jax.vmap(jax.grad(log_ratio_at))(jnp.log(lam), sig, tau))
+    lam = np.concatenate([[0.55 / 0.45, 1.0], lam])
+    f = lam / (1 + lam)
+    out = _mirror(f, np.concatenate([[4.0, 4.0], sig]), np.concatenate([[1.25, 1.25], tau]))
+    slope = _mirror_slope(out, f)
+    report.add("HME slope d(n/n*)/dλ at f=0.55, σ=4, g=0.8 (spec §6)", 5.2688091356, float(slope[0]), tol=1e-9)
+    report.add("(C2) magnified HME: slope at λ=1 is (1+δ)/(1−δ) > 1", (1 + delta) / (1 - delta), float(slope[1]), tol=1e-9)
+    # d ln(n/n*)/d ln λ = (λ/r) dr/dλ against the spec's §3 closed form
+    share = np.asarray(out["share_a1"])[2:]
+    exact = lam[2:] * slope[2:] * (1 - share) / share
+    lam = lam[2:]
     closed = lam * (1 - d**2) / ((lam - d) * (1 - d * lam))
-    report.add("home-market elasticity d ln(n/n*)/d ln λ = λ(1−δ²)/((λ−δ)(1−δλ)), 50 random interior points: max rel. error",
+    report.add(f"home-market elasticity d ln(n/n*)/d ln λ = λ(1−δ²)/((λ−δ)(1−δλ)), {lam.size} random interior points: max rel. error",
                0.0, float(np.max(np.abs(exact / closed - 1))), tol=1e-9)
-    slope1 = float(jax.grad(ratio_at)(0.5, 4.0, 1.25)) * 0.25
-    report.add("(C2) magnified HME: slope at λ=1 is (1+δ)/(1−δ) > 1", (1 + delta) / (1 - delta), slope1, tol=1e-9)
 
     n = _DRAWS
     sigma, tau, fs = rng.uniform(2, 8, n), rng.uniform(1.05, 2.5, n), rng.uniform(0.2, 0.8, n)
-    out = _mirror(fs, sigma, tau, ["share_a1", "omega", "net_exports_a1", "n_a1", "n_a2"])
+    out = _mirror(fs, sigma, tau)
     d, lam = tau ** (1 - sigma), fs / (1 - fs)
     interior = (lam > d) & (lam < 1 / d)
     r = np.clip((lam - d) / (1 - d * lam), 0, None)
@@ -210,11 +230,12 @@ def _figure_one(out_dir: Path) -> Path:
 
 
 def _figure_two(out_dir: Path) -> Path:
-    lam = jnp.linspace(0.05, 4.0, 600)
+    lam = jnp.linspace(0.05, 4.0, _DRAWS)  # the claims' batch size: their compiled sweep is reused
     f = lam / (1 + lam)
     fig, ax = plot.figure()
     for sigma, tau, color in [(4.0, 1.25, "C0"), (4.0, 1 / 0.7, "C1"), (3.0, 1 / 0.65, "C2")]:
-        out = _mirror(f, sigma, tau, ["share_a1"])
+        ones = jnp.ones_like(f)
+        out = _mirror(f, sigma * ones, tau * ones)
         share = np.asarray(out["share_a1"])
         ratio = np.where(share < 1, share / np.maximum(1 - share, 1e-300), np.nan)
         d = tau ** (1 - sigma)

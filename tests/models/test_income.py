@@ -36,7 +36,8 @@ def test_gauss_laguerre_converges_to_the_hypergeometric_closed_form(scale, rng):
     # the reported accuracy (doubling the nodes) is an honest bound on the true error at 32 nodes
     dist = ShiftedExponential(1.0, scale, n_nodes=32)
     h = lambda y: jnp.exp(-jnp.logaddexp(0.0, jnp.log(C) - dq * (y - 1.0)))  # noqa: E731
-    assert float(dist.quadrature_error(h)) >= 0.1 * errors[2]
+    # (below a few ulps of the integral both the error and its estimate are rounding noise)
+    assert float(dist.quadrature_error(h)) + 8 * np.finfo(float).eps * abs(exact) >= 0.1 * errors[2]
 
 
 def test_weights_sum_to_one_and_moments(rng):
