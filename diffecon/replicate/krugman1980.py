@@ -35,17 +35,17 @@ def _one_industry_draws(rng, n=_DRAWS):
     }
 
 
-# Every mirror-image sweep asks for the same outcomes and derivatives over the same batch
-# size, so one compiled sweep serves all of them (compilation is most of this replication's time).
+# Every sweep of a model family asks for the same parameters, outcomes (and derivatives) over
+# the same batch size, so one compiled sweep serves all of them: compilation is most of this
+# replication's time.
+_ONE_INDUSTRY_OUTCOMES = ["omega", "W1", "W2", "imports1", "exports1", "trade_balance1"]
 _MIRROR_OUTCOMES = ["share_a1", "omega", "net_exports_a1", "n_a1", "n_a2"]
 _MIRROR_SIZES = ("La1", "Lb1", "La2", "Lb2")
 
 
-_ONE_INDUSTRY_OUTCOMES = ["omega", "W1", "W2", "imports1", "exports1", "trade_balance1"]
-
-
 def _one_industry(L1=1.0, L2=1.0, sigma=4.0, tau=1.0):
-    """Section II at every draw; all four parameters are always swept (one compiled sweep)."""
+    """Section II at every draw (defaults: free trade between two unit countries, σ = 4); all
+    four parameters are always swept, so one compiled sweep serves every call."""
     over = dict(zip(("L1", "L2", "sigma", "tau"), np.broadcast_arrays(L1, L2, sigma, tau)))
     return sweep(Krugman1980(), over, of=_ONE_INDUSTRY_OUTCOMES)
 
