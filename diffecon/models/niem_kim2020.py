@@ -24,6 +24,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from ..core._bisect import bisect
 from ..core.model import Model, Requirement, between, greater_than, param, positive
 from ..core.solve import solve
 
@@ -76,14 +77,8 @@ def _duopoly_log_quality(a, b, z, size):
         log_q1, log_q2 = logs(t)
         return jnp.log(t) + log_q1 - jnp.log1p(t) - log_q2
 
-    def halve(_, bracket):
-        lo, hi = bracket
-        mid = 0.5 * (lo + hi)
-        up = gap(mid) > 0
-        return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
-
     # 24 halvings put t within 6e-8·t_max of the root: Newton finishes in one or two steps
-    lo, hi = jax.lax.fori_loop(0, 24, halve, (0.0 * t_max, t_max))
+    lo, hi = bisect(lambda mid: ~(gap(mid) > 0), 0.0 * t_max, t_max, 24)
     log_q1, log_q2 = logs(0.5 * (lo + hi))
     return log_q1 + k * jnp.log(size), log_q2 + k * jnp.log(size)
 

@@ -16,9 +16,9 @@ complementarity, so one solver covers every regime of the paper's Tables 8 and 9
 from __future__ import annotations
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 
+from ..core._bisect import bisect
 from ..core._tree import replace_fields
 from ..core.model import Model, at_least, between, greater_than, param, positive
 from ..core.solve import solve_impl
@@ -114,14 +114,7 @@ class Takita2025(Model):
                                * self.mu_m * self.f * self.m)
         at_one = self._excess_demand_gap(shape + 1.0) >= 0
         at_zero = self._excess_demand_gap(shape) <= 0
-
-        def halve(_, bracket):
-            lo, hi = bracket
-            mid = 0.5 * (lo + hi)
-            up = self._excess_demand_gap(mid) > 0
-            return jnp.where(up, mid, lo), jnp.where(up, hi, mid)
-
-        lo, hi = jax.lax.fori_loop(0, 12, halve, (shape, shape + 1.0))
+        lo, hi = bisect(lambda mid: self._excess_demand_gap(mid) > 0, shape, shape + 1.0, 12)
         return {"L1": jnp.where(at_one, 1.0, jnp.where(at_zero, 0.0, 0.5 * (lo + hi)))}
 
     # --- building blocks -------------------------------------------------------------------
@@ -255,12 +248,5 @@ def regime_boundary(model: Takita2025, start: dict, stop: dict, steps: int = 60)
         return solve_impl(m, m.guess(), None, 100, 1e-12, 1e-12, 1e-10).outcomes["regime"]
 
     first = regime_at(jnp.asarray(0.0))
-
-    def halve(_, bracket):
-        a, b = bracket
-        mid = 0.5 * (a + b)
-        same = regime_at(mid) == first
-        return jnp.where(same, mid, a), jnp.where(same, b, mid)
-
-    a, b = jax.lax.fori_loop(0, steps, halve, (jnp.asarray(0.0), jnp.asarray(1.0)))
+    a, b = bisect(lambda mid: regime_at(mid) == first, jnp.asarray(0.0), jnp.asarray(1.0), steps)
     return at(0.5 * (a + b))
