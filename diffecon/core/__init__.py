@@ -1,13 +1,20 @@
-"""Model-agnostic machinery: the Model contract, solve, comparative statics, sweeps."""
+"""Model-agnostic machinery: the model contract, solver settings, solve, comparative statics,
+sweeps, and the toolkit for model authors (`replace`, `bisect`, `boundary`, transforms)."""
 
-from .model import Model, Requirement, at_least, between, greater_than, param, positive
-from .solve import Equilibrium, SolveError, solve
-from .statics import elasticity, jacobian
-from .sweep import SweepResult, sweep
+from ._model import (
+    AbstractModel, Model, Requirement, at_least, between, greater_than, param, positive,
+)
+from ._solve import Equilibrium, SolveError, solve
+from ._solver import Solver
+from ._statics import elasticity, ift_jacobian, jacobian
+from ._sweep import SweepResult, sweep
+from .search import bisect, boundary
 from .transforms import box_complementarity, expit, fischer_burmeister, logit
+from .tree import replace
 
 __all__ = [
-    "Model", "Requirement", "param", "positive", "greater_than", "at_least", "between",
-    "solve", "Equilibrium", "SolveError", "jacobian", "elasticity", "sweep", "SweepResult",
+    "AbstractModel", "Model", "Requirement", "param", "positive", "greater_than", "at_least",
+    "between", "Solver", "solve", "Equilibrium", "SolveError", "jacobian", "elasticity",
+    "ift_jacobian", "sweep", "SweepResult", "replace", "bisect", "boundary",
     "fischer_burmeister", "box_complementarity", "logit", "expit",
 ]

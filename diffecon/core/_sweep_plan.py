@@ -68,9 +68,21 @@ def batch_points(model: Any, over: Mapping[str, Any], grid: bool) -> Points:
     """Validate `over` against `model`'s parameters and describe the batch it spans."""
     names = check_field_names(model, tuple(over), "over")
     traced = any(isinstance(over[n], jax.core.Tracer) for n in names)
-    to_array = (lambda v: jnp.asarray(v, dtype=jnp.float64)) if traced else (
-        lambda v: np.asarray(v, dtype=np.float64))
-    values = {n: to_array(over[n]) for n in names}
+    def to_array(name: str, v: Any) -> Any:
+        if isinstance(v, jax.core.Tracer):
+            return jnp.asarray(v, dtype=jnp.float64)
+        try:
+            if v is None or isinstance(v, (str, bytes)):
+                raise TypeError
+            array = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"over[{name!r}]={v!r} is not an array of numbers; parameter {name} takes float "
+                "values (a list or array, one per point)."
+            ) from None
+        return jnp.asarray(array) if traced else array
+
+    values = {n: to_array(n, over[n]) for n in names}
     param_shapes = {n: tuple(np.shape(getattr(model, n))) for n in names}
     for n in names:
         ps = param_shapes[n]

@@ -39,15 +39,22 @@ def flat_with_names(tree: Any) -> tuple[jax.Array, tuple[str, ...]]:
 
 
 def replace_fields(model: eqx.Module, values: Mapping[str, Any]) -> eqx.Module:
-    """Return `model` with the named fields replaced (no re-validation: values may be traced).
+    """`model` with the named fields replaced, unchecked (values may be traced): the core of
+    the public `diffecon.core.replace`, which checks concrete values.
 
-    Values take the dtype of the field they replace (float64 unless a caller chose float32).
+    Float values take the dtype of the field they replace (float64 unless a caller chose float32).
     """
+    if not values:
+        return model
     names = tuple(values)
+
+    def cast(name: str, value: Any) -> Any:
+        old = getattr(model, name)
+        return jnp.asarray(value, dtype=old.dtype) if eqx.is_inexact_array(old) else value
+
     return eqx.tree_at(
-        lambda m: tuple(getattr(m, n) for n in names),
-        model,
-        tuple(jnp.asarray(values[n], dtype=jnp.result_type(getattr(model, n))) for n in names),
+        lambda m: tuple(getattr(m, n) for n in names), model,
+        tuple(cast(n, values[n]) for n in names), is_leaf=lambda v: v is None,
     )
 
 

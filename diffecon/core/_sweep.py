@@ -9,6 +9,7 @@ The batch axis can be sharded over devices (`devices=`), across hosts with `jax.
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,27 +18,20 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.flatten_util import ravel_pytree
 
-from . import _sharding
+from . import _reasons, _sharding
+from ._model import AbstractModel as Model
+from ._model import initial_guess, requirements_ok
+from ._solve import Equilibrium, fallback_stage, finish, first_stage
+from ._solver import Solver, as_solver
+from ._statics import Of, OutcomeSelector, outcome_selector
 from ._sweep_plan import (
     batch_points, bytes_per_solve, check_chunk, memory_budget, plan, resolve_devices, unit_shape,
 )
-from ._tree import check_field_names
-from .model import Model, initial_guess
-from .solve import Equilibrium, solve_impl
-from .statics import Of, OutcomeSelector, outcome_selector
+from ._tree import check_field_names, replace_fields
 
 __all__ = ["sweep", "SweepResult"]
-
-# Default solver tolerances per precision. float32 carries ~7 digits, so its residual test is
-# 1e-4 (unit-free, i.e. a 0.01% relative error in an equation) instead of float64's 1e-8, and
-# Newton's stopping test 1e-5: at 1e-6 rounding noise in the residuals keeps a few points
-# iterating to `max_steps`, and under vmap their whole chunk waits (30× slower, measured).
-_TOLERANCES = {
-    "float64": dict(rtol=1e-10, atol=1e-10, tol=1e-8),
-    "float32": dict(rtol=1e-5, atol=1e-5, tol=1e-4),
-}
-
 
 class SweepResult(dict):
     """The outcome arrays of `sweep` (a dict), with how they were computed as attributes.
@@ -61,6 +55,22 @@ class SweepResult(dict):
     def __repr__(self) -> str:
         return f"SweepResult({dict.__repr__(self)}, {self.info})"
 
+    def reasons(self) -> np.ndarray:
+        """Every point's reason in words (an object array of the batch's shape)."""
+        codes = np.asarray(self["reason"])
+        words = {int(c): self.explain(int(c)) for c in np.unique(codes)}
+        return np.vectorize(words.__getitem__, otypes=[object])(codes) if codes.size else codes.astype(object)
+
+    def explain(self, code: int) -> str:
+        """One reason code in words (the model's parameter and validity names)."""
+        return dict(self.info["reason_words"]).get(int(code), f"reason code {int(code)}")
+
+    def failures(self) -> dict[str, int]:
+        """How many points failed for each reason (an empty dict when all converged)."""
+        codes = np.asarray(self["reason"]).ravel()
+        unique, counts = np.unique(codes[codes != _reasons.CONVERGED], return_counts=True)
+        return {self.explain(int(c)): int(n) for c, n in zip(unique, counts)}
+
 
 def _flatten_result(r: SweepResult):
     keys = tuple(sorted(r))
@@ -83,31 +93,22 @@ class _Config:
     chunk: int
     warm_start: bool
     mesh: Any
-    max_steps: int
-    rtol: float
-    atol: float
-    tol: float
+    solver: Solver
     guess_each: bool = True  # start each point (or path) at its own `model.guess()`
 
 
-def _with_fields(model: Model, values: Mapping[str, Any]) -> Model:
-    # Unlike `_tree.replace_fields` this keeps the values' dtype, so float32 sweeps stay float32.
-    if not values:
-        return model
-    names = tuple(values)
-    return eqx.tree_at(lambda m: tuple(getattr(m, n) for n in names), model, tuple(values[n] for n in names))
+def _point_outputs(model: Model, params: Mapping[str, Any], flat: Any, x0: Any, steps: Any,
+                   config: _Config) -> dict:
+    """Selected outcomes, derivatives and flags of one point at the unknowns found.
 
-
-def _solve_point(model: Model, x_start: Any, params: Mapping[str, Any], config: _Config):
-    """One equilibrium: (selected outcomes + derivatives + flags, the unknowns found)."""
-    model = _with_fields(model, params)
-    if x_start is None:
-        # The guess at the point's own parameters (often a closed form) beats the base model's.
-        x_start = model.guess()
+    Nothing here raises: a point that did not converge gets NaN values and derivatives and
+    its reason code; a converged point whose derivative is not finite (a singular Jacobian)
+    keeps its values, gets NaN derivatives and the reason `DERIVATIVE_UNDEFINED`.
+    """
+    model = replace_fields(model, params)
 
     def solved(theta):
-        eq = solve_impl(_with_fields(model, theta), x_start, None, config.max_steps,
-                        config.rtol, config.atol, config.tol)
+        eq = finish(replace_fields(model, theta), flat, x0, config.solver, steps)
         values = config.select(eq)
         floats = {k: v for k, v in values.items() if jnp.issubdtype(v.dtype, jnp.inexact)}
         return floats, (values, eq)
@@ -118,24 +119,72 @@ def _solve_point(model: Model, x_start: Any, params: Mapping[str, Any], config: 
     else:
         _, (values, eq) = solved({})
         derivatives = {}
-    out = {**values, **derivatives, "converged": eq.converged,
-           "residual_norm": eq.residual_norm, "steps": eq.steps}
-    return out, eq.x
+    ok = eq.converged
+    defined = jnp.all(jnp.stack([jnp.all(jnp.isfinite(d)) for d in derivatives.values()]
+                                or [jnp.asarray(True)]))
+    reason = jnp.where(ok & ~defined, _reasons.DERIVATIVE_UNDEFINED, eq.reason).astype(jnp.int32)
+    nan = lambda v: jnp.where(ok, v, jnp.nan) if jnp.issubdtype(v.dtype, jnp.inexact) else v  # noqa: E731
+    values = {k: nan(v) for k, v in values.items()}
+    derivatives = {k: jnp.where(ok & jnp.isfinite(d), d, jnp.nan) for k, d in derivatives.items()}
+    return {**values, **derivatives, "converged": ok, "reason": reason,
+            "residual_norm": eq.residual_norm, "steps": eq.steps}
+
+
+def _start(model: Model, params: Mapping[str, Any], x0: Any, config: _Config) -> Any:
+    # The guess at the point's own parameters (often a closed form) beats the base model's.
+    return replace_fields(model, params).guess() if config.guess_each else x0
+
+
+def _solve_chunk(model: Model, x0: Any, points: dict, config: _Config) -> dict:
+    """One vmapped chunk: Newton for all, the fallback only when some point needs it."""
+    solver = config.solver
+    models = jax.vmap(lambda p: replace_fields(model, p))(points)
+    starts = jax.vmap(lambda p: _start(model, p, x0, config))(points)
+    flat, ok, steps = jax.vmap(lambda m, s: first_stage(m, s, solver))(models, starts)
+
+    def fallback():
+        found, more = jax.vmap(lambda m, s, f, o: fallback_stage(m, s, f, o, solver))(
+            models, starts, flat, ok)
+        return jnp.where(ok[:, None], flat, found), steps + jnp.where(ok, 0, more)
+
+    # An unbatched predicate: a chunk where every point converged skips the fallback entirely
+    # (under vmap a per-point `cond` would become a `select` and run it for every point).
+    found, steps = jax.lax.cond(jnp.all(ok), lambda: (flat, steps), fallback)
+    return jax.vmap(lambda p, f, s, k: _point_outputs(model, p, f, s, k, config))(
+        points, found, starts, steps)
+
+
+def _solve_path_point(model: Model, x_start: Any, params: Mapping[str, Any], config: _Config):
+    """One point of a warm-started path: (outputs, the unknowns found)."""
+    solver = config.solver
+    m = replace_fields(model, params)
+    flat, ok, steps = first_stage(m, x_start, solver)
+
+    def fallback():
+        found, more = fallback_stage(m, x_start, flat, ok, solver)
+        return found, steps + more
+
+    found, steps = jax.lax.cond(ok, lambda: (flat, steps), fallback)
+    out = _point_outputs(model, params, found, x_start, steps, config)
+    _, unravel = ravel_pytree(x_start)
+    return out, unravel(found)
 
 
 def _solve_units(model: Model, x0: Any, points: dict, config: _Config) -> dict:
     """Solve a stack of units, `config.chunk` at a time: points, or paths (warm starts)."""
-    start = None if config.guess_each else x0
     if not config.warm_start:
-        return jax.lax.map(lambda p: _solve_point(model, start, p, config)[0], points,
-                           batch_size=config.chunk)
+        n = jax.tree_util.tree_leaves(points)[0].shape[0]
+        chunked = jax.tree_util.tree_map(
+            lambda v: v.reshape((n // config.chunk, config.chunk) + v.shape[1:]), points)
+        out = jax.lax.map(lambda p: _solve_chunk(model, x0, p, config), chunked)
+        return jax.tree_util.tree_map(lambda v: v.reshape((n,) + v.shape[2:]), out)
 
     def path(params):
         first = jax.tree_util.tree_map(lambda v: v[0], params)
-        x_init = _with_fields(model, first).guess() if config.guess_each else x0
+        x_init = _start(model, first, x0, config)
 
         def step(x_prev, p):
-            out, x = _solve_point(model, x_prev, p, config)
+            out, x = _solve_path_point(model, x_prev, p, config)
             # A failed point does not poison the rest of the path: keep the last good start.
             x_next = jax.tree_util.tree_map(lambda a, b: jnp.where(out["converged"], a, b), x, x_prev)
             return x_next, out
@@ -156,22 +205,17 @@ def _solve_block(model: Model, x0: Any, points: dict, config: _Config) -> dict:
     return _sharding.shard_batch(local, config.mesh)(dynamic, points)
 
 
-def _precision(dtype: Any) -> str:
-    name = getattr(np.dtype(dtype), "name", None) if dtype is not None else "float64"
-    if name not in _TOLERANCES:
-        raise ValueError(f"dtype={dtype!r}: sweep computes in 'float64' (default) or 'float32'.")
-    return name
-
-
 def _cast(tree: Any, dtype: str) -> Any:
     return jax.tree_util.tree_map(
         lambda v: jnp.asarray(v, dtype) if eqx.is_inexact_array(v) or isinstance(v, float) else v, tree
     )
 
 
-# Sizes depend only on shapes: cached per (model structure, shapes, selection), so repeated
-# small sweeps do not pay for re-tracing the model (tens of milliseconds) on every call.
-_SIZES: dict[Any, Any] = {}
+# Sizes depend only on shapes: kept per (model structure, shapes, selection), so repeated small
+# sweeps do not re-trace the model (tens of milliseconds) on every call. Bounded: the oldest
+# entries go first.
+_SIZES: OrderedDict[Any, Any] = OrderedDict()
+_SIZES_MAX = 256
 
 
 def _shape_key(*trees: Any) -> Any:
@@ -184,11 +228,13 @@ def _cached(key: Any, compute: Any) -> Any:
         hash(key)
     except TypeError:  # an unhashable static field: just compute
         return compute()
-    if key not in _SIZES:
-        if len(_SIZES) > 512:  # e.g. a fresh lambda `of=` on every call
-            _SIZES.clear()
-        _SIZES[key] = compute()
-    return _SIZES[key]
+    if key in _SIZES:
+        _SIZES.move_to_end(key)
+        return _SIZES[key]
+    value = _SIZES[key] = compute()
+    while len(_SIZES) > _SIZES_MAX:
+        _SIZES.popitem(last=False)
+    return value
 
 
 def _float_outcomes(model: Model, x0: Any) -> tuple[str, ...]:
@@ -200,15 +246,15 @@ def _float_outcomes(model: Model, x0: Any) -> tuple[str, ...]:
 
 
 def _output_size(model: Model, x0: Any, select: OutcomeSelector) -> int:
-    """Scalars one point returns (selected outcomes and the three flags)."""
+    """Scalars one point returns (selected outcomes and the four flags)."""
     def compute():
         def selected(model, x0):
-            flags = (jnp.asarray(True), jnp.asarray(0.0), jnp.asarray(0))
+            flags = (jnp.asarray(True), jnp.asarray(0), jnp.asarray(0.0), jnp.asarray(0))
             eq = Equilibrium(model, x0, model.outcomes(x0), *flags)
             return select(eq)
 
         shapes = jax.eval_shape(selected, model, x0)
-        return sum(int(np.prod(s.shape)) for s in jax.tree_util.tree_leaves(shapes)) + 3
+        return sum(int(np.prod(s.shape)) for s in jax.tree_util.tree_leaves(shapes)) + 4
 
     return _cached(("size", select, _shape_key(model, x0)), compute)
 
@@ -222,13 +268,10 @@ def sweep(
     chunk: int | None = None,
     devices: Any = None,
     x0: Any = None,
-    max_steps: int = 100,
-    rtol: float | None = None,
-    atol: float | None = None,
-    tol: float | None = None,
     wrt: str | Sequence[str] | None = None,
     warm_start: bool = False,
-    dtype: Any = "float64",
+    solver: Solver | None = None,
+    dtype: Any = None,
     memory: int | None = None,
 ) -> SweepResult:
     """Solve `model` at many parameter values at once: vmapped, memory-bounded, sharded.
@@ -244,9 +287,10 @@ def sweep(
       residual temporaries, outcomes);
     - `devices`: `None` (the default device), `"all"` (every device of every process), a
       count, or a list of devices; the batch axis is split over them (`shard_map`);
-    - `x0`, `max_steps`: as for `solve` (`x0` starts every point, or every path);
-    - `rtol`, `atol`, `tol`: as for `solve`; default 1e-10, 1e-10, 1e-8 in float64 and
-      1e-5, 1e-5, 1e-4 in float32;
+    - `x0`: as for `solve` (it starts every point, or every path; default: each point's own
+      `guess()`);
+    - `solver`: a `Solver`, as for `solve` (its tolerances default to 1e-10, 1e-10, 1e-8 in
+      float64 and 1e-5, 1e-5, 1e-4 in float32);
     - `wrt`: parameter name(s); adds the exact derivative of every float outcome `k` with respect
       to each `n`, under the key `"dk/dn"` (e.g. `"domega/dL1"`, shape
       `batch + outcome_shape + parameter_shape`), by the implicit function theorem;
@@ -255,7 +299,8 @@ def sweep(
       the default guess is poor far from the baseline (extreme trade costs, near corners), order
       the path from easy to hard. It is sequential along the path, so it is slower for
       well-behaved models where every point converges from the guess;
-    - `dtype`: `"float64"` (default) or `"float32"`: opt-in throughput mode; everything is
+    - `dtype`: shorthand for `Solver(dtype=...)`: `"float64"` (default) or `"float32"`, an
+      opt-in throughput mode; everything is
       computed in float32 and the result says so (`result.dtype`, the arrays' dtype). Expect
       relative errors of about 1e-6 in outcomes and 1e-4 to 1e-3 in derivatives (measured
       against float64 in the tests and the benchmark);
@@ -264,14 +309,14 @@ def sweep(
       exceed half of it are solved block by block and returned as host (NumPy) arrays.
 
     **Returns:** a `SweepResult` (a dict) of outcome arrays of shape `batch_shape +
-    outcome_shape`, plus `converged` (per element; never raises), `residual_norm`, `steps`, and
-    the derivatives asked for with `wrt`.
+    outcome_shape`, plus `converged` and `reason` (per element: a bad point never aborts the
+    batch; it gets NaN values and derivatives and a reason code, `result.reasons()` in words),
+    `residual_norm`, `steps`, and the derivatives asked for with `wrt`.
     """
     if not isinstance(model, Model):
-        raise TypeError(f"sweep expects a diffecon Model, got {type(model).__name__}.")
-    precision = _precision(dtype)
-    tolerances = {**_TOLERANCES[precision],
-                  **{k: v for k, v in dict(rtol=rtol, atol=atol, tol=tol).items() if v is not None}}
+        raise TypeError(f"sweep expects a diffecon model, got {type(model).__name__}.")
+    solver = as_solver(solver, dtype=None if dtype is None else _precision(dtype))
+    precision = solver.dtype
     wrt = () if wrt is None else check_field_names(model, wrt, "wrt")
     chunk = check_chunk(chunk)
     points = batch_points(model, over, grid)
@@ -301,8 +346,7 @@ def sweep(
     if points.traced and cut.n_blocks > 1:
         cut = type(cut)(cut.chunk, -(-n_units // cut.chunk) * cut.chunk, 1)
     mesh = _sharding.batch_mesh(devs)
-    config = _Config(select, wrt, cut.chunk, warm_start, mesh, max_steps, **tolerances,
-                     guess_each=guess_each)
+    config = _Config(select, wrt, cut.chunk, warm_start, mesh, solver, guess_each=guess_each)
 
     precision_scope = jax.enable_x64(False) if precision == "float32" else contextlib.nullcontext()
     with precision_scope:
@@ -332,5 +376,26 @@ def sweep(
         result[k] = flat[:size].reshape(points.batch_shape + per_point)
     return SweepResult(
         result, dtype=precision, chunk=cut.chunk, blocks=cut.n_blocks, devices=n_devices,
-        warm_start=warm_start, tol=tolerances["tol"],
+        warm_start=warm_start, tol=solver.tol, reason_words=_reason_words(model, x0),
     )
+
+
+def _precision(dtype: Any) -> str:
+    name = getattr(np.dtype(dtype), "name", None) if dtype is not None else "float64"
+    if name not in ("float64", "float32"):
+        raise ValueError(f"dtype={dtype!r}: sweep computes in 'float64' (default) or 'float32'.")
+    return name
+
+
+def _reason_words(model: Model, x0: Any) -> tuple[tuple[int, str], ...]:
+    """Every reason code this model can give, with its words (hashable: kept in `info`)."""
+    def compute():
+        n_valid = len(_reasons.validity_names(model, x0))
+        n_req = len(requirements_ok(model)[1])
+        codes = [_reasons.CONVERGED, _reasons.NOT_FINITE, _reasons.NOT_SOLVED,
+                 _reasons.DERIVATIVE_UNDEFINED]
+        codes += [_reasons.VALIDITY + k for k in range(n_valid)]
+        codes += [_reasons.REQUIREMENT + r for r in range(n_req)]
+        return tuple((c, _reasons.describe(model, x0, c)) for c in codes)
+
+    return _cached(("reasons", _shape_key(model, x0)), compute)

@@ -1,0 +1,355 @@
+"""`solve`: a model's equilibrium as an implicit function of its parameters.
+
+The search runs in stages on the stopped-gradient model: the root finder (Newton by default);
+where it fails, the fallback (Levenberg–Marquardt from the start point, then a homotopy from
+the model's default parameters). The differentiable path is separate: `implicit_solution`
+attaches dx/dθ = −(∂F/∂x)⁻¹ ∂F/∂θ at the point found (the implicit function theorem), whichever
+stage found it, with a linear solve that never raises: a singular or non-finite Jacobian gives
+NaN derivatives for that element only, never an aborted batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import lineax as lx
+import numpy as np
+import optimistix as optx
+from jax.flatten_util import ravel_pytree
+
+from . import _reasons
+from ._levenberg_marquardt import levenberg_marquardt
+from ._model import AbstractModel, initial_guess, is_concrete, parameter_names, requirements_ok
+from ._solver import Solver, as_solver
+from ._tree import flat_with_names
+
+__all__ = ["solve", "Equilibrium", "SolveError"]
+
+
+class SolveError(RuntimeError):
+    """The equilibrium solve did not converge (or the parameters are inadmissible)."""
+
+
+class Equilibrium(eqx.Module):
+    """The solution of `solve`.
+
+    **Fields:**
+    - `model`: the model solved (its parameters);
+    - `x`: the unknowns at the solution, in the model's solving coordinates (logs, shares);
+    - `outcomes`: dict of named outcomes (see the model's docstring);
+    - `converged`: bool, True where the solve converged to a valid equilibrium (per element
+      under `vmap`);
+    - `reason`: int32 reason code, 0 where converged (`explain()` turns it into words);
+    - `residual_norm`: max-norm of the (unit-free) equilibrium residuals at `x` (inf where a
+      residual is not finite);
+    - `steps`: number of solver iterations taken.
+
+    Every float outcome is differentiable in every float parameter of `model` through the
+    implicit function theorem (the derivative never runs through the iterations).
+    """
+
+    model: AbstractModel
+    x: Any
+    outcomes: dict
+    converged: jax.Array
+    reason: jax.Array
+    residual_norm: jax.Array
+    steps: jax.Array
+
+    def __getitem__(self, name: str) -> jax.Array:
+        """`eq["omega"]` is `eq.outcomes["omega"]`."""
+        try:
+            return self.outcomes[name]
+        except KeyError:
+            raise KeyError(
+                f"{type(self.model).__name__} has no outcome {name!r}; "
+                f"its outcomes are {', '.join(sorted(self.outcomes))}."
+            ) from None
+
+    def explain(self) -> str:
+        """Why this (unbatched, concrete) equilibrium did or did not converge, in words."""
+        return _reasons.describe(self.model, self.x, int(np.asarray(self.reason).ravel()[0]))
+
+    def __repr__(self) -> str:
+        if not is_concrete((self.converged, self.outcomes)) or np.ndim(self.converged):
+            return f"Equilibrium({type(self.model).__name__}, outcomes={sorted(self.outcomes)})"
+        shown = ", ".join(
+            f"{k}={_short(v)}" for k, v in self.outcomes.items() if np.size(v) <= 4
+        )
+        return (f"Equilibrium({self.model!r}, converged={bool(self.converged)}, "
+                f"residual_norm={float(self.residual_norm):.1e}, {shown})")
+
+
+def _short(value: Any) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return f"{array.item():.6g}" if array.dtype.kind == "f" else str(array.item())
+    return np.array2string(array, precision=6, separator=", ")
+
+
+def flat_residuals(unravel: Any) -> Any:
+    """F(v, model) on one flat vector of unknowns and one of residuals (what Krylov needs)."""
+
+    def fn(v: jax.Array, model: AbstractModel) -> jax.Array:
+        return ravel_pytree(model.residuals(unravel(v)))[0]
+
+    return fn
+
+
+def residual_check(model: AbstractModel, x: Any, tol: float) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(finite, max-norm, solved) of the residuals at `x`.
+
+    Finiteness is tested on its own: a max over many elements may drop a NaN on some backends,
+    so a NaN residual must never reach the norm test.
+    """
+    vec, _ = flat_with_names(model.residuals(x))
+    finite = jnp.all(jnp.isfinite(vec))
+    norm = jnp.max(jnp.where(jnp.isfinite(vec), jnp.abs(vec), 0.0), initial=0.0)
+    norm = jnp.where(finite, norm, jnp.inf)
+    return finite, norm, finite & (norm <= tol)
+
+
+def _linear_solver(model: AbstractModel, solver: Solver) -> Any:
+    return model.linear_solver() if solver.linear_solver is None else solver.linear_solver
+
+
+def _newton(model: AbstractModel, flat0: jax.Array, unravel: Any, solver: Solver, max_steps: int):
+    finder = solver.root_finder
+    if finder is None:
+        finder = optx.Newton(rtol=solver.rtol, atol=solver.atol, linear_solver=_linear_solver(model, solver))
+    sol = optx.root_find(
+        flat_residuals(unravel), finder, flat0, args=model, max_steps=max_steps, throw=False
+    )
+    return sol.value, sol.stats["num_steps"]
+
+
+def first_stage(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """The root finder from `x0` on the stopped-gradient model: (flat x, solved, steps)."""
+    frozen = jax.lax.stop_gradient(model)
+    flat0, unravel = ravel_pytree(x0)
+    flat, steps = _newton(frozen, flat0, unravel, solver, solver.max_steps)
+    _, _, ok = residual_check(frozen, unravel(flat), solver.tol)
+    return flat, ok, steps
+
+
+def _anchor(model: AbstractModel) -> AbstractModel | None:
+    """The model at its class's default parameters (same static choices), or None."""
+    values = {}
+    for name in parameter_names(model):
+        field = model.__dataclass_fields__[name]
+        current = getattr(model, name)
+        if not isinstance(field.default, (int, float, tuple, list, np.ndarray)):
+            return None
+        default = np.asarray(field.default, dtype=np.float64)
+        if default.shape != jnp.shape(current):
+            return None
+        values[name] = jnp.asarray(default, current.dtype)
+    names = tuple(values)
+    return eqx.tree_at(lambda m: tuple(getattr(m, n) for n in names), model,
+                       tuple(values[n] for n in names))
+
+
+def _continuation(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Array, jax.Array]:
+    """A homotopy in the parameters from the model's defaults to `model` (flat x, steps).
+
+    Positive parameters move geometrically (a size from 1e-3 to 1e3 in even ratio steps), the
+    others linearly; each step starts Newton at the previous step's solution.
+    """
+    anchor = _anchor(model)
+    flat0, unravel = ravel_pytree(x0)
+    if anchor is None:
+        return flat0, jnp.asarray(0)
+    names = parameter_names(model)
+    start = {n: getattr(anchor, n) for n in names}
+    end = {n: getattr(model, n) for n in names}
+
+    def at(t):
+        def mix(a, b):
+            geometric = jnp.exp((1 - t) * jnp.log(jnp.abs(a)) + t * jnp.log(jnp.abs(b))) * jnp.sign(b)
+            return jnp.where((a > 0) & (b > 0), geometric, a + t * (b - a))
+
+        values = {n: mix(start[n], end[n]) for n in names}
+        return eqx.tree_at(lambda m: tuple(getattr(m, n) for n in names), model,
+                           tuple(values[n] for n in names))
+
+    budget = max(solver.max_steps // 4, 8)
+    x_start, _ = ravel_pytree(anchor.guess())
+    x_start, steps0 = _newton(anchor, x_start, unravel, solver, solver.max_steps)
+
+    def step(carry, t):
+        x_prev, ok_prev, steps = carry
+        m = at(t)
+        x_new, k = _newton(m, x_prev, unravel, solver, budget)
+        _, _, ok = residual_check(m, unravel(x_new), solver.tol)
+        # A failed step keeps the last solution: later, easier steps may still recover.
+        keep = ok & ok_prev
+        return (jnp.where(keep, x_new, x_prev), keep, steps + k), None
+
+    ts = jnp.linspace(0.0, 1.0, solver.continuation_steps + 1)[1:]
+    (x_end, _, steps), _ = jax.lax.scan(step, (x_start, jnp.asarray(True), steps0), ts)
+    return x_end, steps
+
+
+def fallback_stage(
+    model: AbstractModel, x0: Any, flat_first: jax.Array, ok_first: jax.Array, solver: Solver
+) -> tuple[jax.Array, jax.Array]:
+    """Where the first stage failed: Levenberg–Marquardt, then continuation (flat x, steps)."""
+    frozen = jax.lax.stop_gradient(model)
+    flat0, unravel = ravel_pytree(x0)
+    fn = flat_residuals(unravel)
+    if solver.fallback == "none":
+        return flat_first, jnp.asarray(0)
+    # Under vmap (a `cond` becomes a `select`) converged elements start at their solution.
+    start = jnp.where(ok_first, flat_first, flat0)
+    lm, lm_steps = levenberg_marquardt(lambda v: fn(v, frozen), start, max_steps=solver.max_steps,
+                                       tol=solver.tol)
+    flat, polish_steps = _newton(frozen, lm, unravel, solver, solver.max_steps)
+    _, _, ok = residual_check(frozen, unravel(flat), solver.tol)
+    steps = lm_steps + polish_steps
+    if solver.fallback == "continuation":
+        def homotopy():
+            x, k = _continuation(frozen, x0, solver)
+            return x, steps + k
+
+        flat, steps = jax.lax.cond(ok, lambda: (flat, steps), homotopy)
+    return flat, steps
+
+
+@eqx.filter_custom_jvp
+def implicit_solution(x_star, model, *, residual_fn, linear_solver):
+    """`x_star` (a root of `residual_fn(·, model)`) as a differentiable function of `model`.
+
+    Its tangent is dx = −(∂F/∂x)⁻¹ (∂F/∂θ · dθ) at `x_star` (the implicit function theorem),
+    a linear map of dθ, so reverse mode works by transposition. The linear solve never raises:
+    at a singular or non-finite Jacobian the derivative is NaN.
+    """
+    return x_star
+
+
+@implicit_solution.def_jvp
+def _implicit_jvp(primals, tangents, *, residual_fn, linear_solver):
+    x_star, model = primals
+    _, t_model = tangents
+    x_star = jax.lax.stop_gradient(x_star)
+    _, dF = eqx.filter_jvp(lambda m: residual_fn(x_star, m), (model,), (t_model,))
+    operator = lx.JacobianLinearOperator(residual_fn, x_star, args=jax.lax.stop_gradient(model))
+    dx = lx.linear_solve(operator, -dF, linear_solver, throw=False).value
+    return x_star, dx
+
+
+def finish(model: AbstractModel, flat: jax.Array, x0: Any, solver: Solver, steps: jax.Array) -> Equilibrium:
+    """The `Equilibrium` at the flat unknowns found: differentiable outcomes, flags, reason."""
+    _, unravel = ravel_pytree(x0)
+    fn = flat_residuals(unravel)
+    flat = implicit_solution(flat, model, residual_fn=fn, linear_solver=_linear_solver(model, solver))
+    x = unravel(flat)
+    frozen = jax.lax.stop_gradient(model)
+    finite, norm, solved = residual_check(frozen, jax.lax.stop_gradient(x), solver.tol)
+    reason = _reasons.reason_code(frozen, jax.lax.stop_gradient(x), finite, solved)
+    converged = reason == _reasons.CONVERGED
+    return Equilibrium(model, x, model.outcomes(x), converged, reason, norm, steps)
+
+
+@eqx.filter_jit
+def solve_impl(model: AbstractModel, x0: Any, solver: Solver) -> Equilibrium:
+    """Jitted solve without error raising (the building block of `solve`, `sweep`, statics)."""
+    flat, ok, steps = first_stage(model, x0, solver)
+
+    def fallback():
+        found, k = fallback_stage(model, x0, flat, ok, solver)
+        return found, steps + k
+
+    found, steps = jax.lax.cond(ok, lambda: (flat, steps), fallback)
+    return finish(model, found, x0, solver, steps)
+
+
+def failure_report(eq: Equilibrium) -> tuple[jax.Array, tuple[str, ...]]:
+    """(index, messages): which message explains a failed solve (traceable)."""
+    _, param_msgs = requirements_ok(eq.model)
+    names = _reasons.validity_names(eq.model, eq.x)
+    residual_vec, eq_names = flat_with_names(eq.model.residuals(eq.x))
+    worst = jnp.argmax(jnp.where(jnp.isfinite(residual_vec), jnp.abs(residual_vec), jnp.inf))
+    cls = type(eq.model).__name__
+    msgs = (
+        param_msgs
+        + tuple(_reasons.describe(eq.model, eq.x, _reasons.VALIDITY + k) for k in range(len(names)))
+        + tuple(f"{cls}: the equilibrium solve did not converge; the worst equation is {n!r}."
+                for n in eq_names)
+    )
+    code = eq.reason
+    index = jnp.where(
+        code >= _reasons.REQUIREMENT, code - _reasons.REQUIREMENT,
+        jnp.where(code >= _reasons.VALIDITY, len(param_msgs) + code - _reasons.VALIDITY,
+                  len(param_msgs) + len(names) + worst),
+    )
+    return index, msgs
+
+
+@eqx.filter_jit
+def _checked(eq: Equilibrium) -> Equilibrium:
+    # Compiled: under `grad` outside `jit` the report's residuals would otherwise run (and
+    # compile) primitive by primitive on every call.
+    index, msgs = failure_report(eq)
+    return eqx.branched_error_if(eq, ~eq.converged, index, msgs)
+
+
+def raise_if_failed(eq: Equilibrium) -> Equilibrium:
+    """Raise `SolveError` (concrete values) or an equinox runtime error (traced) on failure."""
+    if not is_concrete((eq.converged, eq.x)):
+        return _checked(eq)
+    converged = np.asarray(eq.converged)
+    if bool(np.all(converged)):
+        return eq
+    if converged.ndim:  # a batch solved outside vmap: report its first failure
+        first = int(np.argmin(converged.ravel()))
+        eq = jax.tree_util.tree_map(
+            lambda v: v.reshape((-1,) + v.shape[converged.ndim:])[first]
+            if eqx.is_array(v) and v.shape[:converged.ndim] == converged.shape else v, eq)
+    code = int(np.asarray(eq.reason))
+    if code >= _reasons.VALIDITY or code == _reasons.CONVERGED:
+        msg = _reasons.describe(eq.model, eq.x, code)
+    else:
+        residual_vec, names = flat_with_names(eq.model.residuals(eq.x))
+        residual_vec = np.asarray(residual_vec)
+        finite = np.isfinite(residual_vec)
+        k = int(np.argmax(np.where(finite, np.abs(residual_vec), np.inf)))
+        if finite.all():
+            msg = (f"{type(eq.model).__name__}: the equilibrium solve did not converge; the worst "
+                   f"equation is {names[k]!r} with residual {residual_vec[k]:.3e} after "
+                   f"{int(np.asarray(eq.steps))} steps (tolerance: see Solver.tol).")
+        else:
+            msg = (f"{type(eq.model).__name__}: the equilibrium solve did not converge; the "
+                   f"equation {names[k]!r} is not finite at the point reached.")
+    if code < _reasons.REQUIREMENT:
+        hint = eq.model.explain_failure(eq)
+        if hint:
+            msg += " " + hint
+    raise SolveError(msg)
+
+
+def solve(
+    model: AbstractModel, x0: Any = None, *, solver: Solver | None = None, throw: bool = True
+) -> Equilibrium:
+    """Solve `model` for its equilibrium.
+
+    **Arguments:**
+    - `model`: a diffecon model (an `AbstractModel` of parameters);
+    - `x0`: starting point in the model's solving coordinates (default `model.guess()`);
+    - `solver`: a `Solver` (tolerances, step caps, root finder, fallback, linear solver);
+    - `throw`: raise `SolveError` naming the parameter, the validity condition or the worst
+      equation when the solve fails. Inside `jax.vmap` pass `throw=False` and read
+      `converged` and `reason` per element.
+
+    **Returns:** an `Equilibrium`. Its outcomes are differentiable in the model's parameters by
+    the implicit function theorem.
+    """
+    if not isinstance(model, AbstractModel):
+        raise TypeError(f"solve expects a diffecon model, got {type(model).__name__}.")
+    solver = as_solver(solver)
+    if x0 is None:
+        x0 = initial_guess(model)
+    eq = solve_impl(model, x0, solver)
+    return raise_if_failed(eq) if throw else eq

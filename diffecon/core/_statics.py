@@ -1,0 +1,205 @@
+"""Exact comparative statics: derivatives of equilibrium outcomes with respect to parameters.
+
+The derivative runs through `solve`'s implicit solution, dx/dθ = −(∂F/∂x)⁻¹ ∂F/∂θ at the
+equilibrium (the implicit function theorem); nothing is differentiated through iterations and
+nothing is finite-differenced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._model import AbstractModel, initial_guess
+from ._solve import Equilibrium, raise_if_failed, solve_impl
+from ._solver import Solver, as_solver
+from ._tree import check_field_names, replace_fields
+
+__all__ = ["jacobian", "elasticity", "ift_jacobian"]
+
+Of = Union[str, Sequence[str], Callable[[Equilibrium], jax.Array]]
+
+
+class _Callable:
+    """A callable `of=`, compared by what it computes: its code, defaults and closure values.
+
+    Two lambdas written at the same place with the same captured values select the same thing,
+    so a fresh `lambda eq: ...` on every call reuses the compiled program instead of
+    recompiling. A closure over an unhashable value (an array) falls back to identity.
+    """
+
+    __slots__ = ("fn", "key")
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+        code = getattr(fn, "__code__", None)
+        try:
+            cells = tuple(c.cell_contents for c in (getattr(fn, "__closure__", None) or ()))
+            key = (code, getattr(fn, "__defaults__", None), cells) if code is not None else (fn,)
+            hash(key)
+        except (TypeError, ValueError):
+            key = (id(fn),)
+        self.key = key
+
+    def __call__(self, eq: Equilibrium) -> Any:
+        return self.fn(eq)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, _Callable) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+class OutcomeSelector(eqx.Module):
+    """Picks outcomes from an `Equilibrium`; hashable, so jitted callers cache on it."""
+
+    keys: tuple[str, ...] = eqx.field(static=True)
+    fn: _Callable | None = eqx.field(static=True, default=None)
+
+    def __call__(self, eq: Equilibrium) -> dict:
+        if self.fn is not None:
+            return {self.keys[0]: jnp.asarray(self.fn(eq))}
+        return {k: eq[k] for k in self.keys}
+
+
+def outcome_selector(of: Of) -> OutcomeSelector:
+    """Normalise `of` (a name, a list of names, or a callable `Equilibrium -> Array`)."""
+    if isinstance(of, OutcomeSelector):
+        return of
+    if callable(of):
+        key = getattr(of, "__name__", "value")
+        return OutcomeSelector(("value" if key == "<lambda>" else key,), _Callable(of))
+    if isinstance(of, str):
+        return OutcomeSelector((of,))
+    keys = tuple(of)
+    if not keys or not all(isinstance(k, str) for k in keys):
+        raise ValueError(f"of={of!r}: pass an outcome name, a list of names, or a callable.")
+    return OutcomeSelector(keys)
+
+
+def _float(values: dict) -> dict:
+    return {k: v for k, v in values.items() if jnp.issubdtype(jnp.asarray(v).dtype, jnp.inexact)}
+
+
+def ift_jacobian(
+    model: AbstractModel, x0: Any, select: OutcomeSelector, wrt: tuple[str, ...], solver: Solver
+) -> tuple[dict, dict, Equilibrium]:
+    """Outcomes and their exact derivatives at one equilibrium; vmappable, never raises.
+
+    **Arguments:** `model`; `x0` (start); `select` (an `OutcomeSelector`); `wrt` (parameter
+    names); `solver` (a resolved `Solver`).
+
+    **Returns:** `(values, derivatives, eq)`: the selected outcomes, `{outcome: {parameter:
+    array}}` (NaN where the solve failed or the derivative is not finite: a singular Jacobian),
+    and the `Equilibrium` (its `converged` and `reason` per element).
+    """
+    params = {n: getattr(model, n) for n in wrt}
+
+    def outcomes_of(p):
+        eq = solve_impl(replace_fields(model, p), x0, solver)
+        values = select(eq)
+        return _float(values), (values, eq)
+
+    jac, (values, eq) = jax.jacfwd(outcomes_of, has_aux=True)(params)
+    jac = jax.tree_util.tree_map(
+        lambda d: jnp.where(eq.converged & jnp.isfinite(d), d, jnp.nan), jac)
+    return values, jac, eq
+
+
+@eqx.filter_jit
+def _jacobian_impl(model, wrt, select, x0, solver):
+    return ift_jacobian(model, x0, select, wrt, solver)
+
+
+def _derivatives(model, of, wrt, x0, solver):
+    if not isinstance(model, AbstractModel):
+        raise TypeError(f"expected a diffecon model, got {type(model).__name__}.")
+    wrt = check_field_names(model, wrt, "wrt")
+    select = outcome_selector(of)
+    solver = as_solver(solver)
+    x0 = initial_guess(model) if x0 is None else x0
+    values, jac, eq = _jacobian_impl(model, wrt, select, x0, solver)
+    raise_if_failed(eq)
+    for k in select.keys:
+        if not jnp.issubdtype(jnp.asarray(values[k]).dtype, jnp.inexact):
+            raise ValueError(f"outcome {k!r} is not a float quantity; it has no derivative.")
+    for k in select.keys:
+        for n in wrt:
+            if not bool(np.all(np.isfinite(np.asarray(jac[k][n])))):
+                raise ValueError(
+                    f"d{k}/d{n} is not defined at this equilibrium of {type(model).__name__}: the "
+                    "Jacobian of the equilibrium conditions is singular there (a corner, a kink "
+                    "or a regime boundary)."
+                )
+    return select.keys, wrt, jac, values
+
+
+def _single(of: Of, wrt: Any) -> bool:
+    return (isinstance(of, str) or callable(of)) and isinstance(wrt, str)
+
+
+def jacobian(
+    model: AbstractModel, of: Of, wrt: str | Sequence[str], *, x0: Any = None,
+    solver: Solver | None = None,
+):
+    """Exact derivatives d(of)/d(wrt) at the equilibrium of `model`.
+
+    **Arguments:**
+    - `model`: the model at whose equilibrium to differentiate;
+    - `of`: an outcome name, a list of names, or a callable `Equilibrium -> Array`;
+    - `wrt`: a parameter name or a list of names (float fields of `model`);
+    - `x0`, `solver`: as for `solve`.
+
+    **Returns:** an array (shape `outcome.shape + parameter.shape`) when `of` and `wrt` are
+    single names (or `of` a callable), otherwise `{outcome: {parameter: array}}`. Raises
+    `SolveError` when the solve fails and `ValueError` where a derivative is not defined.
+    """
+    keys, wrt_names, jac, _ = _derivatives(model, of, wrt, x0, solver)
+    if _single(of, wrt):
+        return jac[keys[0]][wrt_names[0]]
+    return jac
+
+
+def elasticity(
+    model: AbstractModel, of: Of, wrt: str | Sequence[str], *, x0: Any = None,
+    solver: Solver | None = None,
+):
+    """Exact elasticities d ln(of) / d ln(wrt): the papers' "hat" comparative statics.
+
+    For example `elasticity(Krugman1980(L1=2.0), "omega", "L1")` is ω̂/L̂₁ with L₂ held fixed.
+    An elasticity of an outcome that is zero at the equilibrium is not defined: `ValueError`.
+
+    **Arguments:** as for `jacobian`.
+
+    **Returns:** as for `jacobian` (the same rule for single names).
+    """
+    keys, wrt_names, jac, values = _derivatives(model, of, wrt, x0, solver)
+    tol = as_solver(solver).tol
+    out: dict[str, dict[str, jax.Array]] = {}
+    for k in keys:
+        y = jnp.asarray(values[k])
+        # An outcome that is zero in equilibrium (a trade balance) is zero only up to the
+        # solve's tolerance: relative to its own response it is rounding, not a level.
+        response = max(
+            float(np.max(np.abs(np.asarray(jac[k][n]) * np.asarray(getattr(model, n))), initial=0.0))
+            for n in wrt_names
+        )
+        if bool(np.any((np.asarray(y) == 0) | (np.abs(np.asarray(y)) <= tol * response))):
+            raise ValueError(
+                f"the elasticity of {k!r} is not defined at this equilibrium of "
+                f"{type(model).__name__}: {k} = 0 there (use jacobian for its derivative)."
+            )
+        out[k] = {}
+        for n in wrt_names:
+            theta = jnp.asarray(getattr(model, n))
+            scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
+            out[k][n] = jac[k][n] * scale
+    if _single(of, wrt):
+        return out[keys[0]][wrt_names[0]]
+    return out
