@@ -38,8 +38,9 @@ class Equilibrium(eqx.Module):
 
     **Fields:**
     - `model`: the model solved (its parameters);
-    - `x`: the unknowns at the solution, in the model's solving coordinates (logs, shares);
-    - `outcomes`: dict of named outcomes (see the model's docstring);
+    - `x`: the unknowns at the solution, in the model's solving coordinates (logs, shares); where
+      the solve failed, the point the solver reached (for diagnosis);
+    - `outcomes`: dict of named outcomes (see the model's docstring); NaN where not converged;
     - `converged`: bool, True where the solve converged to a valid equilibrium (per element
       under `vmap`);
     - `reason`: int32 reason code, 0 where converged (`explain()` turns it into words);
@@ -114,6 +115,17 @@ def residual_check(model: AbstractModel, x: Any, tol: float) -> tuple[jax.Array,
 
 def _linear_solver(model: AbstractModel, solver: Solver) -> Any:
     return model.linear_solver() if solver.linear_solver is None else solver.linear_solver
+
+
+def _derivative_solver(model: AbstractModel, solver: Solver) -> Any:
+    """None for a dense LU solve of the implicit derivatives, else the model's lineax solver.
+
+    lineax's automatic choice treats a 1×1 operator as diagonal and solves a singular one by
+    pseudo-inverse (dx = 0, silently wrong); LU makes a singular Jacobian give non-finite
+    derivatives, which the callers turn into NaN with a reason.
+    """
+    chosen = _linear_solver(model, solver)
+    return None if isinstance(chosen, (lx.AutoLinearSolver, lx.LU)) else chosen
 
 
 def _newton(model: AbstractModel, flat0: jax.Array, unravel: Any, solver: Solver, max_steps: int):
@@ -234,23 +246,46 @@ def _implicit_jvp(primals, tangents, *, residual_fn, linear_solver):
     x_star, model = primals
     _, t_model = tangents
     x_star = jax.lax.stop_gradient(x_star)
+    frozen = jax.lax.stop_gradient(model)
     _, dF = eqx.filter_jvp(lambda m: residual_fn(x_star, m), (model,), (t_model,))
-    operator = lx.JacobianLinearOperator(residual_fn, x_star, args=jax.lax.stop_gradient(model))
-    dx = lx.linear_solve(operator, -dF, linear_solver, throw=False).value
+    if linear_solver is None:
+        # Dense: `jnp.linalg.solve` transposes (reverse mode) without ever raising, where
+        # lineax's transposed solve raises on a non-finite input, which would abort a batch.
+        jac = jax.jacfwd(residual_fn)(x_star, frozen)
+        dx = -jnp.linalg.solve(jac, dF)
+    else:
+        operator = lx.JacobianLinearOperator(residual_fn, x_star, args=frozen)
+        dx = -lx.linear_solve(operator, dF, linear_solver, throw=False).value
     return x_star, dx
+
+
+@jax.custom_jvp
+def _nan_unless(ok: jax.Array, value: jax.Array) -> jax.Array:
+    """`value` where `ok`, else NaN, with a NaN tangent too (not the zero a `where` would give):
+    outcomes and derivatives at a point that is not an equilibrium are NaN, never a number."""
+    return jnp.where(ok, value, jnp.nan)
+
+
+@_nan_unless.defjvp
+def _nan_unless_jvp(primals, tangents):
+    ok, value = primals
+    _, t_value = tangents
+    # A product with a constant is linear in the tangent, so reverse mode transposes it.
+    return _nan_unless(ok, value), t_value * jnp.where(ok, 1.0, jnp.nan).astype(value.dtype)
 
 
 def finish(model: AbstractModel, flat: jax.Array, x0: Any, solver: Solver, steps: jax.Array) -> Equilibrium:
     """The `Equilibrium` at the flat unknowns found: differentiable outcomes, flags, reason."""
     _, unravel = ravel_pytree(x0)
     fn = flat_residuals(unravel)
-    flat = implicit_solution(flat, model, residual_fn=fn, linear_solver=_linear_solver(model, solver))
-    x = unravel(flat)
     frozen = jax.lax.stop_gradient(model)
-    finite, norm, solved = residual_check(frozen, jax.lax.stop_gradient(x), solver.tol)
-    reason = _reasons.reason_code(frozen, jax.lax.stop_gradient(x), finite, solved)
+    point = unravel(jax.lax.stop_gradient(flat))
+    finite, norm, solved = residual_check(frozen, point, solver.tol)
+    reason = _reasons.reason_code(frozen, point, finite, solved)
     converged = reason == _reasons.CONVERGED
-    return Equilibrium(model, x, model.outcomes(x), converged, reason, norm, steps)
+    flat = implicit_solution(flat, model, residual_fn=fn, linear_solver=_derivative_solver(model, solver))
+    outcomes = model.outcomes(unravel(_nan_unless(converged, flat)))
+    return Equilibrium(model, unravel(flat), outcomes, converged, reason, norm, steps)
 
 
 @eqx.filter_jit

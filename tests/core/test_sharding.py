@@ -75,4 +75,7 @@ def test_sharded_sweeps_equal_unsharded_on_four_devices(rng):
         assert r["devices"] == 4 and r["split_evenly"], (name, r)
         assert r["keys_equal"] and r["converged_equal"], (name, r)
         assert r["n_converged"] == r["size"], (name, r)
-        assert r["max_abs_diff"] <= 1e-12, (name, r)
+        # float64 agrees to the last bits; float32 to a few ulps (XLA vectorises a chunk of 25
+        # and one of 99 differently, and a converged Newton step moves by ~1 ulp).
+        bound = 1e-5 if name.endswith("float32") else 1e-12
+        assert r["max_abs_diff"] <= bound, (name, r)

@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 
 import diffecon as de
-from diffecon.core._tree import replace_fields
+from diffecon.core import replace
 
-from .toys import Arctan, Cubic, ExplainedQuadratic, MatrixFreeLinear, Quadratic, VectorLinear
+from .toys import (
+    Arctan, Cubic, ExplainedQuadratic, ManyEquations, MatrixFreeLinear, PositiveRoot, Quadratic,
+    VectorLinear,
+)
 
 
 def test_solution_matches_closed_form_root(rng):
@@ -23,7 +26,7 @@ def test_newton_failure_falls_back_to_levenberg_marquardt():
     eq = de.solve(Arctan(c=5.0))
     assert abs(float(eq["x"]) - 5.0) < 1e-9
     # the derivative attached after the fallback is still the implicit one: dx/dc = 1
-    assert abs(float(de.jacobian(Arctan(c=5.0), "x", "c")["x"]["c"]) - 1.0) < 1e-10
+    assert abs(float(de.jacobian(Arctan(c=5.0), "x", "c")) - 1.0) < 1e-10
 
 
 def test_unsolvable_model_raises_solve_error_naming_the_equation():
@@ -43,9 +46,9 @@ def test_matrix_free_linear_solver_gives_the_dense_solution_and_derivatives(rng)
     A_inv = np.linalg.inv(np.asarray(dense.matrix()))
     np.testing.assert_allclose(np.asarray(de.solve(free)["x"]), A_inv @ b, rtol=1e-11)
     for model in (dense, free):
-        J = de.jacobian(model, "x", "b")["x"]["b"]
+        J = de.jacobian(model, "x", "b")
         np.testing.assert_allclose(np.asarray(J), A_inv, rtol=1e-10, atol=1e-12)
-        grad = jax.grad(lambda bb: de.solve(replace_fields(model, {"b": bb}))["total"])(jnp.asarray(b))
+        grad = jax.grad(lambda bb: de.solve(replace(model, b=bb))["total"])(jnp.asarray(b))
         np.testing.assert_allclose(np.asarray(grad), A_inv.sum(0), rtol=1e-10)
 
 
@@ -62,7 +65,7 @@ def test_traced_inadmissible_parameter_fails_loudly_under_jit():
 
     @jax.jit
     def x_of(a):
-        return de.solve(replace_fields(model, {"a": a}))["x"]
+        return de.solve(replace(model, a=a))["x"]
 
     assert abs(float(x_of(2.0)) - 0.7709169970592481) < 1e-12  # x³ + 2x = 2
     with pytest.raises(Exception, match="a > 0"):
@@ -76,7 +79,7 @@ def test_equilibrium_lookup_of_unknown_outcome_lists_the_outcomes():
 
 
 def test_solve_rejects_non_models():
-    with pytest.raises(TypeError, match="diffecon Model"):
+    with pytest.raises(TypeError, match="diffecon model"):
         de.solve({"a": 1.0})
 
 
@@ -90,3 +93,69 @@ def test_no_recompilation_across_parameter_values():
     for b in (3.0, 4.0, 5.0):
         de.solve(Cubic(1.0, b))
     assert len(compiles) == before
+
+
+def test_a_root_that_breaks_validity_is_not_converged_and_says_which_condition():
+    eq = de.solve(PositiveRoot(4.0), throw=False)
+    assert float(eq.x["x"]) == pytest.approx(-2.0) and not bool(eq.converged)
+    assert np.isnan(float(eq["x"]))  # outcomes of a non-equilibrium are NaN, never a number
+    assert "positive_root" in eq.explain()
+    with pytest.raises(de.SolveError, match="positive_root"):
+        de.solve(PositiveRoot(4.0))
+    assert float(de.solve(PositiveRoot(4.0), x0={"x": jnp.asarray(1.0)})["x"]) == pytest.approx(2.0)
+
+
+def test_nan_residuals_never_pass_as_converged_in_a_large_batch():
+    # Issue 11: `jnp.max` may drop NaN on CPU once a reduction covers a few thousand elements;
+    # a vmapped batch of 400 points × 13 residuals reported converged=True, residual_norm=0.
+    poison = jnp.ones(400)
+    eq = jax.vmap(lambda p: de.solve(ManyEquations(1.0, p), throw=False))(poison)
+    assert not np.any(np.asarray(eq.converged))
+    assert np.all(np.isinf(np.asarray(eq.residual_norm)))
+    clean = jax.vmap(lambda p: de.solve(ManyEquations(1.0, p), throw=False))(0 * poison)
+    assert np.all(np.asarray(clean.converged))
+
+
+def test_nan_parameter_under_jit_and_grad_with_throw_false_gives_nan_not_an_error():
+    model = Cubic(1.0, 2.0)
+
+    def x_of(b):
+        return de.solve(replace(model, b=b), throw=False)["x"]
+
+    grad = jax.jit(jax.grad(x_of))
+    assert np.isnan(float(grad(jnp.nan)))  # issue 11: this raised "CpuCallback error"
+    assert float(grad(2.0)) == pytest.approx(1 / (3 * 1.0**2 + 1.0), rel=1e-12)  # x = 1 at a=1, b=2
+
+
+def test_solver_settings_are_validated_and_used():
+    with pytest.raises(ValueError, match="tol"):
+        de.Solver(tol=0.0)
+    with pytest.raises(ValueError, match="fallback"):
+        de.Solver(fallback="magic")
+    with pytest.raises(TypeError, match="Solver"):
+        de.solve(Cubic(), solver="newton")
+    # Without a fallback Newton fails on arctan from 0; with the default it succeeds.
+    assert not bool(de.solve(Arctan(c=5.0), solver=de.Solver(fallback="none"), throw=False).converged)
+    assert bool(de.solve(Arctan(c=5.0), solver=de.Solver(fallback="levenberg_marquardt")).converged)
+
+
+def test_continuation_reaches_a_root_newton_and_levenberg_marquardt_miss():
+    # Newton from 0 diverges for arctan(x - c) with large c; LM crawls; the homotopy from the
+    # default c = 5 walks the root along c.
+    eq = de.solve(Arctan(c=60.0), solver=de.Solver(max_steps=20))
+    assert float(eq["x"]) == pytest.approx(60.0, rel=1e-10)
+
+
+def test_bad_parameters_name_the_parameter_value_and_domain():
+    for value, words in [(None, "not a number"), ("x", "not a number"), (np.nan, "not finite"),
+                         (np.inf, "not finite"), ([1.0, 2.0], "shape (2,)")]:
+        with pytest.raises(ValueError, match="parameter a") as err:
+            Cubic(a=value)
+        assert words in str(err.value)
+    with pytest.raises(ValueError, match=r"a=-1.*a > 0"):
+        Cubic(a=-1.0)
+
+
+def test_models_print_their_values():
+    assert repr(Cubic(1.5, 2.0)) == "Cubic(a=1.5, b=2)"
+    assert "converged=True" in repr(de.solve(Cubic(1.5, 2.0)))

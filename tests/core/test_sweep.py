@@ -138,3 +138,42 @@ def test_bad_options_raise_clear_errors(kwargs, message):
 def test_warm_start_needs_a_batch_axis():
     with pytest.raises(ValueError, match="warm_start=True needs"):
         de.sweep(Cubic(), {"b": 1.0}, of="x", warm_start=True)
+
+
+def test_a_bad_point_never_aborts_a_derivative_sweep():
+    # Issue 11: `sweep(Krugman1980(), {"tau": [1.2, 1.3, nan]}, of="omega", wrt="L1")` raised
+    # "A linear solver received non-finite input"; now the bad point is flagged with its reason.
+    taus = [1.2, 1.3, np.nan, 0.5]
+    out = de.sweep(Krugman1980(), {"tau": taus}, of="omega", wrt="L1")
+    np.testing.assert_array_equal(out["converged"], [True, True, False, False])
+    assert np.all(np.isnan(out["omega"][2:])) and np.all(np.isnan(out["domega/dL1"][2:]))
+    words = out.reasons()
+    assert words[0] == "converged" and "tau is not finite" in words[2]
+    assert "tau is outside its admissible domain (tau >= 1)" in words[3]
+    for k, tau in enumerate(taus[:2]):
+        model = Krugman1980(tau=tau)
+        assert out["omega"][k] == pytest.approx(float(de.solve(model)["omega"]), rel=1e-12)
+        assert out["domega/dL1"][k] == pytest.approx(float(de.jacobian(model, "omega", "L1")), rel=1e-10)
+    assert out.failures() == {words[2]: 1, words[3]: 1}
+
+
+def test_a_large_chunk_with_nan_residuals_is_not_converged():
+    from .toys import ManyEquations
+
+    out = de.sweep(ManyEquations(), {"poison": np.r_[np.ones(399), 0.0]}, of="total", chunk=400)
+    assert not out["converged"][:399].any() and out["converged"][399]
+    assert np.isnan(out["total"][:399]).all() and out["total"][399] == pytest.approx(91.0)
+
+
+def test_validity_failures_are_reasons_in_a_sweep():
+    from .toys import PositiveRoot
+
+    out = de.sweep(PositiveRoot(), {"c": [1.0, 4.0]}, of="x")
+    assert not out["converged"].any()
+    assert all("positive_root" in w for w in out.reasons())
+
+
+@pytest.mark.parametrize("value", [None, "abc", [["a", "b"]]])
+def test_non_numeric_over_values_name_the_parameter(value):
+    with pytest.raises(ValueError, match="over\\['b'\\].*not an array of numbers"):
+        de.sweep(Cubic(), {"b": value}, of="x")
