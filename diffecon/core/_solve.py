@@ -301,6 +301,24 @@ def solve_impl(model: AbstractModel, x0: Any, solver: Solver) -> Equilibrium:
     return finish(model, found, x0, solver, steps)
 
 
+_first_compiled = eqx.filter_jit(first_stage)
+_fallback_compiled = eqx.filter_jit(fallback_stage)
+finish_compiled = eqx.filter_jit(finish)
+
+
+def find(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Array, jax.Array]:
+    """The unknowns (flat) and steps at concrete parameters, in separately compiled stages.
+
+    The fallback is compiled and run only when the root finder fails, so a model that Newton
+    solves never pays for compiling Levenberg–Marquardt and the homotopy.
+    """
+    flat, ok, steps = _first_compiled(model, x0, solver)
+    if solver.fallback != "none" and not bool(ok):
+        flat, more = _fallback_compiled(model, x0, flat, ok, solver)
+        steps = steps + more
+    return flat, steps
+
+
 def failure_report(eq: Equilibrium) -> tuple[jax.Array, tuple[str, ...]]:
     """(index, messages): which message explains a failed solve (traceable)."""
     _, param_msgs = requirements_ok(eq.model)
@@ -386,5 +404,9 @@ def solve(
     solver = as_solver(solver)
     if x0 is None:
         x0 = initial_guess(model)
-    eq = solve_impl(model, x0, solver)
+    if is_concrete((model, x0)):
+        flat, steps = find(model, x0, solver)
+        eq = finish_compiled(model, flat, x0, solver, steps)
+    else:  # traced (inside jit, grad or vmap): one program, the fallback behind a `cond`
+        eq = solve_impl(model, x0, solver)
     return raise_if_failed(eq) if throw else eq

@@ -15,8 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._model import AbstractModel, initial_guess
-from ._solve import Equilibrium, raise_if_failed, solve_impl
+from ._model import AbstractModel, initial_guess, is_concrete
+from ._solve import Equilibrium, find, finish, raise_if_failed, solve_impl
 from ._solver import Solver, as_solver
 from ._tree import check_field_names, replace_fields
 
@@ -88,12 +88,14 @@ def _float(values: dict) -> dict:
 
 
 def ift_jacobian(
-    model: AbstractModel, x0: Any, select: OutcomeSelector, wrt: tuple[str, ...], solver: Solver
+    model: AbstractModel, x0: Any, select: OutcomeSelector, wrt: tuple[str, ...], solver: Solver,
+    found: tuple[jax.Array, jax.Array] | None = None,
 ) -> tuple[dict, dict, Equilibrium]:
     """Outcomes and their exact derivatives at one equilibrium; vmappable, never raises.
 
     **Arguments:** `model`; `x0` (start); `select` (an `OutcomeSelector`); `wrt` (parameter
-    names); `solver` (a resolved `Solver`).
+    names); `solver` (a resolved `Solver`); `found`: `(flat unknowns, steps)` already solved
+    for (default: solve here).
 
     **Returns:** `(values, derivatives, eq)`: the selected outcomes, `{outcome: {parameter:
     array}}` (NaN where the solve failed or the derivative is not finite: a singular Jacobian),
@@ -102,7 +104,8 @@ def ift_jacobian(
     params = {n: getattr(model, n) for n in wrt}
 
     def outcomes_of(p):
-        eq = solve_impl(replace_fields(model, p), x0, solver)
+        m = replace_fields(model, p)
+        eq = solve_impl(m, x0, solver) if found is None else finish(m, found[0], x0, solver, found[1])
         values = select(eq)
         return _float(values), (values, eq)
 
@@ -113,8 +116,8 @@ def ift_jacobian(
 
 
 @eqx.filter_jit
-def _jacobian_impl(model, wrt, select, x0, solver):
-    return ift_jacobian(model, x0, select, wrt, solver)
+def _jacobian_impl(model, wrt, select, x0, solver, found):
+    return ift_jacobian(model, x0, select, wrt, solver, found)
 
 
 def _derivatives(model, of, wrt, x0, solver):
@@ -124,7 +127,9 @@ def _derivatives(model, of, wrt, x0, solver):
     select = outcome_selector(of)
     solver = as_solver(solver)
     x0 = initial_guess(model) if x0 is None else x0
-    values, jac, eq = _jacobian_impl(model, wrt, select, x0, solver)
+    # The search is shared with `solve` (same compiled stages); only the derivative is new.
+    found = find(model, x0, solver) if is_concrete((model, x0)) else None
+    values, jac, eq = _jacobian_impl(model, wrt, select, x0, solver, found)
     raise_if_failed(eq)
     for k in select.keys:
         if not jnp.issubdtype(jnp.asarray(values[k]).dtype, jnp.inexact):

@@ -154,6 +154,97 @@ def _solve_chunk(model: Model, x0: Any, points: dict, config: _Config) -> dict:
         points, found, starts, steps)
 
 
+def _chunked(fn: Any, batch: dict, chunk: int) -> Any:
+    """`fn` (vmapped over a chunk) applied `chunk` points at a time over the batch's axis 0."""
+    n = jax.tree_util.tree_leaves(batch)[0].shape[0]
+    split = jax.tree_util.tree_map(lambda v: v.reshape((n // chunk, chunk) + v.shape[1:]), batch)
+    out = jax.lax.map(fn, split)
+    return jax.tree_util.tree_map(lambda v: v.reshape((n,) + v.shape[2:]), out)
+
+
+def _params(batch: dict) -> dict:
+    return {k: v for k, v in batch.items() if not k.startswith("__")}
+
+
+@eqx.filter_jit
+def _first_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
+    """Stage 1 of a staged sweep: the root finder at every point (nothing else compiled)."""
+    dynamic, static = eqx.partition((model, x0), eqx.is_array)
+
+    def local(dynamic, batch):
+        m, x = eqx.combine(dynamic, static)
+
+        def chunk_fn(p):
+            def one(p):
+                start = _start(m, p, x, config)
+                flat, ok, steps = first_stage(replace_fields(m, p), start, config.solver)
+                return {"__flat": flat, "__ok": ok, "__steps": steps,
+                        "__start": ravel_pytree(start)[0]}
+
+            return jax.vmap(one)(p)
+
+        return _chunked(chunk_fn, _params(batch), config.chunk)
+
+    return _sharding.shard_batch(local, config.mesh)(dynamic, batch)
+
+
+@eqx.filter_jit
+def _fallback_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
+    """Stage 2, on the compacted failures of stage 1 only."""
+    _, unravel = ravel_pytree(x0)
+
+    def chunk_fn(b):
+        def one(b):
+            m = replace_fields(model, _params(b))
+            flat, more = fallback_stage(m, unravel(b["__start"]), b["__flat"], b["__ok"], config.solver)
+            return {"__flat": flat, "__steps": b["__steps"] + more}
+
+        return jax.vmap(one)(b)
+
+    return _chunked(chunk_fn, batch, config.chunk)
+
+
+@eqx.filter_jit
+def _outputs_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
+    """Stage 3: outcomes, derivatives and flags at the unknowns found."""
+    dynamic, static = eqx.partition((model, x0), eqx.is_array)
+
+    def local(dynamic, batch):
+        m, x = eqx.combine(dynamic, static)
+        _, unravel = ravel_pytree(x)
+
+        def chunk_fn(b):
+            return jax.vmap(lambda b: _point_outputs(
+                m, _params(b), b["__flat"], unravel(b["__start"]), b["__steps"], config))(b)
+
+        return _chunked(chunk_fn, batch, config.chunk)
+
+    return _sharding.shard_batch(local, config.mesh)(dynamic, batch)
+
+
+def _staged_block(model: Model, x0: Any, block: dict, config: _Config) -> dict:
+    """One block in three compiled stages; the fallback runs only on the points that need it,
+    gathered into a compact batch (padded to a power of two, so few sizes are compiled)."""
+    mesh = config.mesh
+    first = _sharding.fetch_batch(_first_block(model, x0, _sharding.put_batch(block, mesh), config), mesh)
+    ok = np.asarray(first.pop("__ok"))
+    failed = np.flatnonzero(~ok)
+    if failed.size and config.solver.fallback != "none":
+        size = min(max(8, 1 << int(np.ceil(np.log2(failed.size)))), ok.size)
+        size = -(-size // config.chunk) * config.chunk if size >= config.chunk else size
+        pad = np.resize(failed, size)
+        compact = {k: np.asarray(v)[pad] for k, v in {**block, **first}.items()}
+        compact["__ok"] = ok[pad]
+        sub = _Config(config.select, config.wrt, min(config.chunk, size), False, None,
+                      config.solver, config.guess_each)
+        again = _fallback_block(model, x0, compact, sub)
+        first = {k: np.array(v) for k, v in first.items()}
+        for k in ("__flat", "__steps"):
+            first[k][failed] = np.asarray(again[k])[: failed.size]
+    batch = {**block, **{k: v for k, v in first.items()}}
+    return _outputs_block(model, x0, _sharding.put_batch(batch, mesh), config)
+
+
 def _solve_path_point(model: Model, x_start: Any, params: Mapping[str, Any], config: _Config):
     """One point of a warm-started path: (outputs, the unknowns found)."""
     solver = config.solver
@@ -359,7 +450,10 @@ def sweep(
             block = points.gather(idx, precision)
             if warm_start:
                 block = {n: v.reshape((cut.block, path_len) + v.shape[1:]) for n, v in block.items()}
-            out = _solve_block(model_c, x0_c, _sharding.put_batch(block, mesh), config)
+            if warm_start or points.traced:
+                out = _solve_block(model_c, x0_c, _sharding.put_batch(block, mesh), config)
+            else:
+                out = _staged_block(model_c, x0_c, block, config)
             out = _sharding.fetch_batch(out, mesh)
             if cut.n_blocks > 1:
                 out = jax.device_get(out)

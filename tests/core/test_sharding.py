@@ -23,8 +23,9 @@ from diffecon.core import _sharding
 layouts = []
 _fetch = _sharding.fetch_batch
 def recording_fetch(out, mesh):
-    v = out["converged"]
-    layouts.append((len(v), sorted(len(s.data) for s in v.addressable_shards)))
+    if "converged" in out:  # the final stage of a block (the first stage returns unknowns)
+        v = out["converged"]
+        layouts.append((len(v), sorted(len(s.data) for s in v.addressable_shards)))
     return _fetch(out, mesh)
 _sharding.fetch_batch = recording_fetch
 

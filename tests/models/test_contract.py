@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import diffecon as de
-from diffecon.core._tree import replace_fields
+from diffecon.core import replace
 
 from .cases import CASES
 
@@ -53,7 +53,7 @@ def test_traced_bad_parameter_flags_only_that_element(name, rng):
     values = jnp.stack([good, bad, good])
 
     def one(v):
-        return de.solve(replace_fields(model, {param: v}), throw=False).converged
+        return de.solve(replace(model, **{param: v}), throw=False).converged
 
     converged = jax.vmap(one)(values)
     assert converged.tolist() == [True, False, True]
@@ -69,8 +69,8 @@ def test_exact_derivatives_match_central_differences(name, rng):
     for p in case.fd_params:
         theta = np.asarray(getattr(model, p))
         h = 1e-5 * max(1.0, float(np.max(np.abs(theta))))
-        up = de.solve(replace_fields(model, {p: theta + h}))
-        down = de.solve(replace_fields(model, {p: theta - h}))
+        up = de.solve(replace(model, **{p: theta + h}))
+        down = de.solve(replace(model, **{p: theta - h}))
         for k in outcomes:
             fd = (np.asarray(up[k]) - np.asarray(down[k])) / (2 * h)
             exact = np.asarray(jac[k][p])
@@ -87,3 +87,35 @@ def test_models_are_frozen_pytrees_with_float64_parameters(name, rng):
         model.sigma = 2.0  # frozen dataclass
     for leaf in jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_inexact_array)):
         assert leaf.dtype == jnp.float64
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outcomes_follow_the_naming_convention(name, rng):
+    # Flags are bool, `*_change` a ratio (positive), `*_pct` a percent, shares in [0, 1].
+    model = CASES[name].make(rng)
+    eq = de.solve(model)
+    for k, v in eq.outcomes.items():
+        v = np.asarray(v)
+        if k.endswith(("_valid", "_produced")) or k.startswith(("is_", "has_")):
+            assert v.dtype == np.bool_, (k, v.dtype)
+        if v.dtype == np.bool_ or not np.issubdtype(v.dtype, np.floating):
+            continue
+        if k.endswith("_change"):
+            assert np.all(v > 0), (k, v)  # a ratio x'/x, never a percent
+        if k.endswith("_share") or "_share_" in k or k.startswith("share_"):
+            assert np.all((v >= -1e-12) & (v <= 1 + 1e-12)), (k, v)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validity_conditions_hold_at_every_converged_solution(name, rng):
+    model = CASES[name].make(rng)
+    eq = de.solve(model)
+    for condition, ok in model.validity(eq.x).items():
+        assert bool(np.all(np.asarray(ok))), condition
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_models_print_their_parameter_values(name, rng):
+    model = CASES[name].make(rng)
+    text = repr(model)
+    assert text.startswith(type(model).__name__ + "(") and "f64[" not in text
