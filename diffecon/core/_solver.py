@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import equinox as eqx
@@ -77,10 +78,16 @@ def _fields(solver: Solver) -> dict[str, Any]:
     return {name: getattr(solver, name) for name in solver.__dataclass_fields__}
 
 
+_DEFAULT = None
+
+
 def as_solver(solver: Solver | None, **legacy: Any) -> Solver:
-    """The `Solver` of a call: `solver=`, else the defaults; 0.1 keyword options override."""
+    """The resolved `Solver` of a call: `solver=`, else the defaults; keyword options override."""
+    global _DEFAULT
     if solver is None:
-        solver = Solver()
+        if _DEFAULT is None:
+            _DEFAULT = Solver()
+        solver = _DEFAULT
     if not isinstance(solver, Solver):
         raise TypeError(
             f"solver={solver!r}: pass a diffecon.Solver (e.g. Solver(tol=1e-12)); an optimistix "
@@ -89,4 +96,10 @@ def as_solver(solver: Solver | None, **legacy: Any) -> Solver:
     legacy = {k: v for k, v in legacy.items() if v is not None}
     if legacy:
         solver = Solver(**{**_fields(solver), **legacy})
+    return _resolved(solver)
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(solver: Solver) -> Solver:
+    # Building an equinox Module costs milliseconds; a warm single solve must not pay it.
     return solver.resolved()

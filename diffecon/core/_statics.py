@@ -188,23 +188,23 @@ def elasticity(
     tol = as_solver(solver).tol
     out: dict[str, dict[str, jax.Array]] = {}
     for k in keys:
-        y = jnp.asarray(values[k])
+        # Host arithmetic: the values are concrete, and eager JAX ops cost a dispatch each.
+        y = np.asarray(values[k])
+        derivs = {n: np.asarray(jac[k][n]) for n in wrt_names}
+        thetas = {n: np.asarray(getattr(model, n)) for n in wrt_names}
         # An outcome that is zero in equilibrium (a trade balance) is zero only up to the
         # solve's tolerance: relative to its own response it is rounding, not a level.
-        response = max(
-            float(np.max(np.abs(np.asarray(jac[k][n]) * np.asarray(getattr(model, n))), initial=0.0))
-            for n in wrt_names
-        )
-        if bool(np.any((np.asarray(y) == 0) | (np.abs(np.asarray(y)) <= tol * response))):
+        response = max(float(np.max(np.abs(derivs[n] * thetas[n]), initial=0.0)) for n in wrt_names)
+        if bool(np.any((y == 0) | (np.abs(y) <= tol * response))):
             raise ValueError(
                 f"the elasticity of {k!r} is not defined at this equilibrium of "
                 f"{type(model).__name__}: {k} = 0 there (use jacobian for its derivative)."
             )
         out[k] = {}
         for n in wrt_names:
-            theta = jnp.asarray(getattr(model, n))
+            theta = thetas[n]
             scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
-            out[k][n] = jac[k][n] * scale
+            out[k][n] = jnp.asarray(derivs[n] * scale)
     if _single(of, wrt):
         return out[keys[0]][wrt_names[0]]
     return out
