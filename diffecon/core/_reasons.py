@@ -18,16 +18,17 @@ REQUIREMENT = 100  # + index in `requirements_ok(model)` (finiteness per paramet
 
 
 def validity_names(model: AbstractModel, x: Any) -> tuple[str, ...]:
-    """The names of `model`'s validity conditions (traced abstractly; nothing is computed)."""
-    return tuple(jax.eval_shape(model.validity, x))
+    """The names of `model`'s validity conditions, sorted (traced abstractly; nothing is computed)."""
+    return tuple(sorted(jax.eval_shape(model.validity, x)))
 
 
 def validity_ok(model: AbstractModel, x: Any) -> jax.Array:
-    """One bool per validity condition (each condition reduced with `all`)."""
+    """One bool per validity condition (each reduced with `all`), in the order of
+    `validity_names` (sorted names: the order JAX gives a dict's keys)."""
     conditions = model.validity(x)
     if not conditions:
         return jnp.ones((0,), bool)
-    return jnp.stack([jnp.all(jnp.asarray(v, bool)) for v in conditions.values()])
+    return jnp.stack([jnp.all(jnp.asarray(conditions[k], bool)) for k in sorted(conditions)])
 
 
 def first_false(flags: jax.Array) -> jax.Array:
@@ -61,7 +62,7 @@ def describe(model: AbstractModel, x: Any, code: int) -> str:
         return f"{name}: the equilibrium solve did not converge (residual above the tolerance)."
     if code == DERIVATIVE_UNDEFINED:
         return (f"{name}: the equilibrium converged, but a requested derivative is not defined "
-                "there (a singular Jacobian: a corner, kink or zero outcome).")
+                "there (a singular Jacobian at a corner or kink, or an infinite outcome).")
     if REQUIREMENT <= code:
         _, messages = requirements_ok(model)
         return messages[code - REQUIREMENT] if code - REQUIREMENT < len(messages) else f"code {code}"

@@ -159,3 +159,14 @@ def test_bad_parameters_name_the_parameter_value_and_domain():
 def test_models_print_their_values():
     assert repr(Cubic(1.5, 2.0)) == "Cubic(a=1.5, b=2)"
     assert "converged=True" in repr(de.solve(Cubic(1.5, 2.0)))
+
+
+def test_the_failed_validity_condition_is_named_whatever_the_dict_order():
+    from .toys import PositiveRoot
+
+    class TwoConditions(PositiveRoot):
+        def validity(self, x):  # not in sorted order on purpose
+            return {"zz_always": jnp.asarray(True), "positive_root": x["x"] > 0}
+
+    eq = de.solve(TwoConditions(4.0), throw=False)
+    assert "'positive_root'" in eq.explain() and "zz_always" not in eq.explain()
