@@ -10,6 +10,7 @@ NaN derivatives for that element only, never an aborted batch.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import equinox as eqx
@@ -153,9 +154,12 @@ def _anchor(model: AbstractModel) -> AbstractModel | None:
     for name in parameter_names(model):
         field = model.__dataclass_fields__[name]
         current = getattr(model, name)
-        if not isinstance(field.default, (int, float, tuple, list, np.ndarray)):
+        default = field.default
+        if default is dataclasses.MISSING and field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        if not isinstance(default, (int, float, tuple, list, np.ndarray, jax.Array)):
             return None
-        default = np.asarray(field.default, dtype=np.float64)
+        default = np.asarray(default, dtype=np.float64)
         if default.shape != jnp.shape(current):
             return None
         values[name] = jnp.asarray(default, current.dtype)
@@ -248,6 +252,8 @@ def _implicit_jvp(primals, tangents, *, residual_fn, linear_solver):
     x_star = jax.lax.stop_gradient(x_star)
     frozen = jax.lax.stop_gradient(model)
     _, dF = eqx.filter_jvp(lambda m: residual_fn(x_star, m), (model,), (t_model,))
+    if dF is None:  # no equation depends on the parameters differentiated: dx = 0 exactly
+        return x_star, jnp.zeros_like(x_star)
     if linear_solver is None:
         # Dense: `jnp.linalg.solve` transposes (reverse mode) without ever raising, where
         # lineax's transposed solve raises on a non-finite input, which would abort a batch.

@@ -170,3 +170,10 @@ def test_the_failed_validity_condition_is_named_whatever_the_dict_order():
 
     eq = de.solve(TwoConditions(4.0), throw=False)
     assert "'positive_root'" in eq.explain() and "zz_always" not in eq.explain()
+
+
+def test_a_parameter_no_equation_depends_on_has_a_zero_derivative():
+    from .toys import ManyEquations
+
+    # `poison` enters the residuals only through a `where` whose branches are constants.
+    np.testing.assert_array_equal(np.asarray(de.jacobian(ManyEquations(), "x", "poison")), np.zeros(13))
