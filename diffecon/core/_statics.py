@@ -65,7 +65,7 @@ class OutcomeSelector(eqx.Module):
     def __call__(self, eq: Equilibrium) -> dict:
         if self.fn is not None:
             return {self.keys[0]: jnp.asarray(self.fn(eq))}
-        return {k: eq[k] for k in self.keys}
+        return {k: jnp.asarray(eq[k]) for k in self.keys}
 
 
 def outcome_selector(of: Of) -> OutcomeSelector:
@@ -193,8 +193,12 @@ def elasticity(
         derivs = {n: np.asarray(jac[k][n]) for n in wrt_names}
         thetas = {n: np.asarray(getattr(model, n)) for n in wrt_names}
         # An outcome that is zero in equilibrium (a trade balance) is zero only up to the
-        # solve's tolerance: relative to its own response it is rounding, not a level.
-        response = max(float(np.max(np.abs(derivs[n] * thetas[n]), initial=0.0)) for n in wrt_names)
+        # solve's tolerance: relative to its own response it is rounding, not a level. Each
+        # element is compared with its own response (outcomes may differ by orders of magnitude).
+        response = np.zeros(y.shape)
+        for n in wrt_names:
+            scaled = np.abs(derivs[n] * thetas[n].reshape((1,) * y.ndim + thetas[n].shape))
+            response = np.maximum(response, scaled.reshape(y.shape + (-1,)).max(axis=-1, initial=0.0))
         if bool(np.any((y == 0) | (np.abs(y) <= tol * response))):
             raise ValueError(
                 f"the elasticity of {k!r} is not defined at this equilibrium of "

@@ -116,3 +116,10 @@ def test_a_fresh_lambda_with_the_same_code_does_not_recompile():
     assert len(compiles) == before
     assert all(float(a) == float(first) for a in again)
     assert float(scaled_root(6.0)) == pytest.approx(2 * float(first), rel=1e-14)  # new closure value
+
+
+def test_elasticity_zero_test_compares_each_element_with_its_own_response():
+    # Outcomes 10 orders of magnitude apart: neither is zero, both elasticities are defined.
+    model = VectorLinear(b=(1e-6, 2.0, 1e4))
+    e = np.asarray(de.elasticity(model, "x", "b"))
+    assert np.all(np.isfinite(e))
