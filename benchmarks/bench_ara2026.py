@@ -6,7 +6,7 @@ full Jacobian. The SciPy baseline solves the same 13 equations (written in NumPy
 `scipy.optimize.root` per point and differentiates by central finite differences in each
 parameter (24 more solves per point). Both are compared with the paper's analytic statics at
 the symmetric equilibrium: d ln ω/d ln L (eq. 21), d ln W/d ln L (eq. 22) and d ln φ_D1/d ln L
-(eq. 12), coded by hand in `diffecon.models._ara2026_closed_forms`.
+(eq. 12), coded by hand in `diffecon.models.ara2026_closed_forms`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import scipy.optimize
 
 import diffecon as de
 from diffecon.models import Ara2026
-from diffecon.models import _ara2026_closed_forms as cf
+from diffecon.models import ara2026_closed_forms as cf
 
 from ._harness import Result, batch_sizes, sweep_devices, time_jax, time_python
 

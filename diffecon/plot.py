@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-    matplotlib.use("Agg")  # replications run headless; notebooks keep their inline backend
-
-import matplotlib.pyplot as plt  # noqa: E402
+# No backend is chosen here: matplotlib falls back to Agg without a display, notebooks keep their
+# inline backend, and the `diffecon` command selects Agg itself.
+import matplotlib.pyplot as plt
 
 __all__ = ["figure", "save"]
 

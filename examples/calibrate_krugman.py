@@ -5,8 +5,8 @@ Run: python examples/calibrate_krugman.py
 Country 1 has twice country 2's labour force. We "observe" its relative wage and import share
 (generated here by the model at σ = 5, τ = 1.6, so the answer is known), start from a wrong
 guess, and fit σ and τ by least squares through the equilibrium. Suppose the two moments were
-measured with standard errors of 0.01 and 0.005: weights 1/se² make the reported standard errors
-the delta-method ones.
+measured with standard errors of 0.01 and 0.005: `moment_se=` states them, the fit weights the
+moments by 1/se² and the standard errors are the delta method's with that moment covariance.
 """
 
 import numpy as np
@@ -21,10 +21,9 @@ moment_se = {"omega": 0.01, "import_share1": 0.005}
 print("targets:", {k: round(v, 6) for k, v in targets.items()})
 
 start = Krugman1980(L1=2.0, L2=1.0, sigma=3.0, tau=1.3)
-fit = de.calibrate(
-    start, targets, free=["sigma", "tau"], weights={k: 1 / s**2 for k, s in moment_se.items()}
-)
-print(fit)
+fit = de.calibrate(start, targets, free=["sigma", "tau"], moment_se=moment_se)
+print(fit)  # states the basis of its standard errors
+assert fit.converged, fit.message
 print("search coordinates:", fit.coordinates)
 print("loss by step:", np.array2string(fit.history, precision=2))
 print("moment Jacobian d(import_share1, omega)/d(sigma, tau):\n", np.round(fit.jacobian, 6))
@@ -33,5 +32,6 @@ print("moment Jacobian d(import_share1, omega)/d(sigma, tau):\n", np.round(fit.j
 # identified: only τ^(1−σ) is. The identification report names the direction the data cannot see.
 symmetric = Krugman1980(L1=1.0, L2=1.0, sigma=5.0, tau=1.6)
 one_moment = {"import_share1": float(de.solve(symmetric)["import_share1"])}
-weak = de.calibrate(Krugman1980(L1=1.0, L2=1.0, sigma=3.0, tau=1.3), one_moment, ["sigma", "tau"])
+weak = de.calibrate(Krugman1980(L1=1.0, L2=1.0, sigma=3.0, tau=1.3), one_moment, ["sigma", "tau"],
+                    moment_se={"import_share1": 0.005})
 print("one moment, symmetric countries:", weak.identification)

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_trade_sample", "load_trade", "check_trade", "pair_matrix", "pair_matrices", "countries_of",
-           "SAMPLE_FILE"]
+__all__ = ["load_trade_sample", "load_trade", "check_trade", "pair_matrix", "pair_matrices", "country_values",
+           "countries_of", "SAMPLE_FILE"]
 
 SAMPLE_FILE = "trade_30_countries_2006.csv"
 
@@ -290,20 +290,73 @@ def countries_of(df: pd.DataFrame, exporter: str = "exporter", importer: str = "
 
 
 def pair_matrix(df: pd.DataFrame, column: str, countries: Sequence[str] | None = None, *,
-                exporter: str = "exporter", importer: str = "importer") -> np.ndarray:
+                exporter: str = "exporter", importer: str = "importer", absent: str = "raise") -> np.ndarray:
     """The N×N matrix of `column` (rows exporters, columns importers, in `countries` order).
 
-    Raises `ValueError` if a pair of `countries` is absent from `df` or appears twice.
+    **Arguments:** `df`, a bilateral table; `column`; `countries`, the order of rows and columns
+    (default: the table's sorted codes; rows of other countries are left out); `exporter`,
+    `importer`, the code columns; `absent`: "raise" (default) for a `ValueError` when a pair of
+    `countries` is absent or its value missing, "nan" to leave it NaN (estimation on an
+    incomplete table).
+
+    **Returns:** an N×N float64 array. Raises `ValueError` for a pair that appears twice.
     """
-    return pair_matrices(df, [column], countries, exporter=exporter, importer=importer)[column]
+    return pair_matrices(df, [column], countries, exporter=exporter, importer=importer, absent=absent)[column]
 
 
 def pair_matrices(df: pd.DataFrame, columns: Sequence[str], countries: Sequence[str] | None = None, *,
-                  exporter: str = "exporter", importer: str = "importer") -> dict[str, np.ndarray]:
-    """`pair_matrix` for several columns at once (the pairs are located once)."""
+                  exporter: str = "exporter", importer: str = "importer",
+                  absent: str = "raise") -> dict[str, np.ndarray]:
+    """`pair_matrix` for several columns at once (the pairs are located once).
+
+    **Returns:** column name -> N×N float64 array.
+    """
+    if absent not in ("raise", "nan"):
+        raise ValueError(f"absent={absent!r} is not one of 'raise', 'nan'.")
+    missing = [c for c in (exporter, importer, *columns) if c not in df.columns]
+    if missing:
+        raise ValueError(f"trade table: missing column(s) {missing}; it has {list(df.columns)}.")
     book, rows, cols = _country_codes(df, exporter, importer)
     countries = tuple(countries) if countries is not None else book
-    return _fill_matrices(df, columns, countries, *_recode(book, countries, rows, cols))
+    return _fill_matrices(df, columns, countries, *_recode(book, countries, rows, cols), absent == "raise")
+
+
+def country_values(df: pd.DataFrame, column: str, countries: Sequence[str] | None = None, *,
+                   by: str = "exporter", exporter: str = "exporter",
+                   importer: str = "importer") -> np.ndarray:
+    """A country-level column of a bilateral table (such as exporter output `Y` or importer
+    expenditure `E`, repeated on every row of the country) as a vector.
+
+    **Arguments:** `df`; `column`; `countries`, the vector's order (default: the table's sorted
+    codes); `by`: "exporter" or "importer", whose country the column describes; `exporter`,
+    `importer`, the code columns.
+
+    **Returns:** an N float64 array. Raises `ValueError` when the column is missing, a country
+    has no row or a missing value, or its value differs between its rows.
+    """
+    if by not in ("exporter", "importer"):
+        raise ValueError(f"by={by!r} is not one of 'exporter', 'importer'.")
+    if column not in df.columns:
+        raise ValueError(f"trade table: missing column {column!r}; it has {list(df.columns)}.")
+    book, rows, cols = _country_codes(df, exporter, importer)
+    countries = tuple(countries) if countries is not None else book
+    rows, cols = _recode(book, countries, rows, cols)
+    owner = rows if by == "exporter" else cols
+    values = _as_floats(df[column])
+    keep = owner >= 0
+    owner, values = owner[keep], values[keep]
+    n = len(countries)
+    low = np.full(n, np.inf)
+    high = np.full(n, -np.inf)
+    np.minimum.at(low, owner, values)
+    np.maximum.at(high, owner, values)
+    for k in range(n):
+        if not np.isfinite(low[k]) or not np.isfinite(high[k]):
+            raise ValueError(f"column {column!r}: {by} {countries[k]} has no row or a missing value.")
+        if low[k] != high[k]:
+            raise ValueError(f"column {column!r} must be one value per {by}; {countries[k]} has "
+                             f"values from {low[k]:g} to {high[k]:g}.")
+    return low
 
 
 def _recode(book: tuple[str, ...], countries: tuple[str, ...], rows: np.ndarray,
@@ -319,14 +372,14 @@ def _recode(book: tuple[str, ...], countries: tuple[str, ...], rows: np.ndarray,
 
 
 def _fill_matrices(df: pd.DataFrame, columns: Sequence[str], countries: tuple[str, ...],
-                   rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+                   rows: np.ndarray, cols: np.ndarray, complete: bool = True) -> dict[str, np.ndarray]:
     """The N×N matrices of `columns` from each row's exporter and importer position.
 
     **Arguments:** `df`; `columns`; `countries`, the matrices' order; `rows`, `cols`, each row's
-    position in `countries` (-1: a country not among them; the row is left out).
+    position in `countries` (-1: a country not among them; the row is left out); `complete`:
+    raise for a pair that is absent or missing (else it stays NaN).
 
-    **Returns:** column name -> N×N float64 matrix. Raises `ValueError` for a duplicate pair, or
-    for a pair of `countries` that is absent or has a missing value.
+    **Returns:** column name -> N×N float64 matrix. Raises `ValueError` for a duplicate pair.
     """
     n = len(countries)
     keep = (rows >= 0) & (cols >= 0)
@@ -338,7 +391,7 @@ def _fill_matrices(df: pd.DataFrame, columns: Sequence[str], countries: tuple[st
         values = np.full(n * n, np.nan)
         values[flat] = _as_floats(df[column])[keep]
         values = values.reshape(n, n)
-        if np.isnan(values).any():
+        if complete and np.isnan(values).any():
             i, j = np.argwhere(np.isnan(values))[0]
             raise ValueError(
                 f"column {column!r}: pair ({countries[i]}, {countries[j]}) is absent or missing; every "

@@ -17,30 +17,36 @@ countries as given (R, P).
 Scenarios (static field `scenario`):
 
 - `"autarky"` (eq. 11): each country on its own; unknowns `log_n` (K, Q).
-- `"trade"`: every country makes every quality (eqs. 15–16; §7 of the paper for K > 2, same
-  ρ_q on every route). Unknowns `log_n_eff` (K, Q); firm numbers from (16) can be negative,
-  which means the regime is not an equilibrium: `regime_valid` says so (the paper's Figure 1
-  path crosses such a boundary; the spec, §14).
-- `"general"`: any K, Q; "no firms of quality q in country k" is a complementarity corner
-  n_q^k ≥ 0, S_q^k ≤ x_q, n_q^k (x_q − S_q^k) = 0 (Fischer–Burmeister), with specific and
-  ad-valorem tariffs and rebates. `guess()` finds the true production pattern by solving
-  every pattern (`production_patterns`); the solve then polishes the NCP, so derivatives are
-  the one-sided ones of the regime found.
+- `"trade"` (section 4, same ρ_q on every route, no tariffs): the equilibrium with its
+  actual production pattern. Firm numbers solve the complementarity problem n_q^k ≥ 0,
+  S_q^k ≤ x_q, n_q^k (x_q − S_q^k) = 0 (spec §8, Fischer–Burmeister), started from the
+  pattern "every country makes every quality" (eqs. 15–16); where (16) gives a negative
+  firm count that pattern is not an equilibrium and the corners are found instead (the
+  paper's Figure 1 path crosses such a boundary at ρ_H = 0.39, spec §13 claim 17). The
+  formulas of the all-diversified pattern are solved alongside and reported as `n_eq16`,
+  `n_eff_eq15`, `log_v_eq15` (what the paper plots; n negative where the pattern fails).
+- `"general"`: the same complementarity problem for any K, Q with specific and ad-valorem
+  tariffs and their rebates; derivatives are the one-sided ones of the regime found.
 - `"pattern"`: the production pattern is imposed by the 0/1 mask `active` (K, Q) (e.g. §9's
-  "R makes only H, P only L" at ρ = 1 with a tariff).
+  "R makes only H, P only L" at ρ = 1 with a tariff). The imposed pattern need not be an
+  equilibrium (§9's own caveat: at ρ = 1 any tariff makes entry profitable): `entry_profitable`
+  says where an inactive cell would break even.
 - `"integrated"` (§5, eq. 18): one world, ρ = 1; location indeterminate, so `n_L`, `n_H`
   are world numbers and `demand` is D_q^k (eq. 18).
 
-**Parameters:** `q` (Q, increasing), `theta` (Q, in (0, 1], non-decreasing: Assumption 1
-weakly), `f` (Q, > 0), `c` (Q, ≥ 0), `tau` (Q, ≥ 0 per-unit transport labour; ∞ means no
-trade), `N` (K, > 0), `tariff` (K, ≥ 0: specific tariff of country k on its imports, per
-unit), `ad_valorem` (K, ≥ 0, default 0: country k's ad-valorem rate on the c.i.f. price
-p_q + τ_q of its imports; see `unit_tariff`). Tariffs exist only in scenarios 'general' and
-'pattern' (`TARIFF_SCENARIOS`): elsewhere both must be 0, the equations do not contain them
-(derivatives with respect to them are exactly 0) and `welfare_change` refuses them;
+**Parameters:** `q` (Q, > 0, increasing), `theta` (Q, in (0, 1], non-decreasing: Assumption 1
+weakly), `f` (Q, > 0), `c` (Q, ≥ 0), `tau` (Q, ≥ 0, finite: per-unit transport labour; no
+trade in q once τ_q q/θ_q > 745, where ρ_q is 0 in float64, see `tau_from_rho`; in
+'trade' and 'general' τ_q q/θ_q ≥ 1e-6: nearer free trade the location of production is not
+determined to float64 precision, and at ρ = 1 it is indeterminate), `N` (K, > 0), `tariff`
+(K, ≥ 0: specific tariff of country k on its imports, per unit), `ad_valorem` (K, ≥ 0,
+default 0: country k's ad-valorem rate on the c.i.f. price p_q + τ_q of its imports; see
+`unit_tariff`). Tariffs exist only in scenarios 'general' and 'pattern'
+(`TARIFF_SCENARIOS`): elsewhere both must be 0 and no equation contains them;
 `income_shift` (K: FOSD shift δ), `income_spread` (K, > 0: mean-preserving spread λ),
-`y_grid` (G: incomes at which shares and welfare are reported), `income` (tuple of K
-`IncomeDistribution`s), `scenario`, `active`.
+`y_grid` (G, ≥ 0: incomes at which shares and welfare are reported), `income` (tuple of K
+`IncomeDistribution`s), `scenario`, `active`. Every country's lowest income, after shift and
+spread, must be at least every local price c_q + θ_q/q.
 Defaults: Figure 1 (q = (0.9, 1.05), θ = (0.5, 0.7), f = (1.5, 5), c = (0.05, 0.3),
 ρ = (0.5, 0.4), N = (1000, 1000), y − 1 exponential with means 6 (R) and 2 (P)).
 
@@ -51,44 +57,57 @@ firm S_q^k; `x` (Q) break-even output (eq. 9); `price` (Q) (eq. 6); `beta` (K, G
 shares by income on `y_grid`; `quality_avg` (K, G) q_a(y) (eq. 5); `log_v` (K, G) welfare
 ln v^k(y) (eq. 12; U = ln v + Euler γ, so d log_v is the paper's v̂); `flows` (K, K, Q) units
 shipped k → l; `net_exports` (K, Q) units (footnote 23) and `net_exports_value` (f.o.b.);
-`rebate` (K,); `unit_tariff` (K, Q) t_q^k per unit of imports; `producing` (K, Q) 1/0;
-`min_n`; `regime_valid` (1 if the regime's sign and no-entry conditions hold); `affordable`
-(K, 1 if the poorest can pay for every variety on sale, imports and tariffs included: a
-warning only, as in the paper); `numeraire_produced` (K, 1 if wage = 1 is valid).
+`rebate` (K,); `unit_tariff` (K, Q) t_q^k per unit of imports; `min_n`; flags (bool):
+`producing` (K, Q), `affordable` (K: the poorest can pay for every variety on sale, imports
+and tariffs included; a warning only, as in the paper), `numeraire_produced` (K: wage = 1 is
+valid), `entry_profitable` (K, Q: an inactive cell would sell more than x_q).
 `model.quadrature_error(eq.x)` reports the quadrature accuracy.
+
+**Validity** (a solution failing one is not converged): `numeraire_produced` in every
+scenario; `firms_nonnegative` and `no_entry` (the complementarity conditions, to the solver's
+tolerance) in 'trade' and 'general'.
 """
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optimistix as optx
 from jax.nn import logsumexp
 
-from ..core.model import Model, Requirement, at_least, param, positive
-from ..core.statics import jacobian
-from ..core.transforms import fischer_burmeister
-from .income import ShiftedExponential, replace_static, shift_and_spread
+from ..core import AbstractModel, Requirement, at_least, fischer_burmeister, param, positive
+from .income import ShiftedExponential, shift_and_spread
 
-__all__ = ["FGH2011", "production_patterns", "regime_sweep", "tau_from_rho", "welfare_change", "SCENARIOS",
-           "TARIFF_SCENARIOS", "TARIFF_PARAMETERS"]
+__all__ = ["FGH2011", "tau_from_rho", "SCENARIOS", "TARIFF_SCENARIOS", "TARIFF_PARAMETERS"]
 
 SCENARIOS = ("autarky", "trade", "general", "pattern", "integrated")
 # Tariffs need per-route discounts and a rebate unknown: only these scenarios have them. The
 # others (eq. 11; eq. 15's one ρ_q on every route; eq. 18's ρ = 1) have no room for a tariff.
 TARIFF_SCENARIOS = ("general", "pattern")
 TARIFF_PARAMETERS = ("tariff", "ad_valorem")
+# exp(−800) is exactly 0 in float64: the τ that `tau_from_rho` gives for ρ = 0
+_NO_TRADE_EXPONENT = 800.0
+_MIN_TRADE_EXPONENT = 1e-6
+# Corners of the complementarity problem sit at n = e^_FLOOR × (N/x), not at n = 0: every
+# log stays finite on the way, and at the solution these phantom firms change ñ by a relative
+# 1e-61, far below float64's resolution of any other firm count.
+_FLOOR = -140.0
+# fixed-point sweeps of the start (each a contraction by θ_max at worst, spec §4)
+_GUESS_ITERATIONS = 40
 
 
 def tau_from_rho(rho, q, theta):
-    """τ_q = −θ_q ln ρ_q / q (ρ = 0 gives τ = ∞, no trade)."""
-    rho = np.asarray(rho, float)
+    """τ_q = −θ_q ln ρ_q / q, the per-unit transport cost of an import discount ρ_q.
+
+    ρ = 0 (no trade) gives the finite τ = 800 θ/q, at which exp(−τ q/θ) is exactly 0 in
+    float64 (parameters must be finite).
+    """
+    rho, q, theta = (np.asarray(v, float) for v in (rho, q, theta))
     with np.errstate(divide="ignore"):
-        return -np.asarray(theta, float) * np.log(rho) / np.asarray(q, float)
+        return theta * np.minimum(-np.log(rho), _NO_TRADE_EXPONENT) / q
 
 
 _Q, _THETA = (0.9, 1.05), (0.5, 0.7)
@@ -98,25 +117,26 @@ def _default_income():
     return (ShiftedExponential(1.0, 6.0), ShiftedExponential(1.0, 2.0))
 
 
-class FGH2011(Model):
+class FGH2011(AbstractModel):
     __doc__ = __doc__  # the module docstring lists the scenarios, parameters and outcomes
 
-    q: jnp.ndarray = param(_Q)
-    theta: jnp.ndarray = param(_THETA)
-    f: jnp.ndarray = param((1.5, 5.0))
-    c: jnp.ndarray = param((0.05, 0.3))
-    tau: jnp.ndarray = param(tuple(tau_from_rho((0.5, 0.4), _Q, _THETA)))
-    N: jnp.ndarray = param((1000.0, 1000.0))
-    tariff: jnp.ndarray = param((0.0, 0.0))
-    # default None = zeros, one per country (filled in by __post_init__, so models with K != 2
-    # need not spell it out)
-    ad_valorem: jnp.ndarray = eqx.field(default=None, converter=lambda a: jnp.asarray(a, jnp.float64))
-    income_shift: jnp.ndarray = param((0.0, 0.0))
-    income_spread: jnp.ndarray = param((1.0, 1.0))
-    y_grid: jnp.ndarray = param((1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0))
+    q: jnp.ndarray = param(_Q, ndim=1)
+    theta: jnp.ndarray = param(_THETA, ndim=1)
+    f: jnp.ndarray = param((1.5, 5.0), ndim=1)
+    c: jnp.ndarray = param((0.05, 0.3), ndim=1)
+    tau: jnp.ndarray = param(tuple(tau_from_rho((0.5, 0.4), _Q, _THETA)), ndim=1)
+    N: jnp.ndarray = param((1000.0, 1000.0), ndim=1)
+    tariff: jnp.ndarray = param((0.0, 0.0), ndim=1)
+    # None = zeros, one per country (filled in by __post_init__, so models with K != 2 need
+    # not spell it out)
+    ad_valorem: jnp.ndarray = param(ndim=1, default_factory=lambda: None)
+    income_shift: jnp.ndarray = param((0.0, 0.0), ndim=1)
+    income_spread: jnp.ndarray = param((1.0, 1.0), ndim=1)
+    y_grid: jnp.ndarray = param((1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0), ndim=1)
     income: tuple = eqx.field(default_factory=_default_income)
     scenario: str = eqx.field(static=True, default="autarky")
-    active: jnp.ndarray | None = eqx.field(default=None, converter=lambda a: None if a is None else jnp.asarray(a, jnp.float64))
+    active: jnp.ndarray | None = eqx.field(
+        default=None, converter=lambda a: None if a is None else jnp.asarray(a, jnp.float64))
 
     @classmethod
     def from_rho(cls, rho, **kwargs):
@@ -125,36 +145,45 @@ class FGH2011(Model):
         theta = kwargs.get("theta", _THETA)
         return cls(tau=tau_from_rho(rho, q, theta), **kwargs)
 
+    def with_scenario(self, scenario: str, active=None) -> FGH2011:
+        """The same parameters in another scenario (e.g. a pattern to impose)."""
+        return dataclasses.replace(self, scenario=scenario, active=active)
+
     # ---------------------------------------------------------------- validation
     def __post_init__(self) -> None:
         if self.ad_valorem is None:
             self.ad_valorem = np.zeros(np.shape(self.N))
 
     def __check_init__(self) -> None:
+        # shapes before the requirements (equinox runs this before the base class's check)
         if self.scenario not in SCENARIOS:
             raise ValueError(f"FGH2011: scenario={self.scenario!r} is not one of {SCENARIOS}.")
+        if not all(eqx.is_array(getattr(self, name)) for name in self.__dataclass_fields__
+                   if name not in ("income", "scenario", "active")):
+            return  # a value that is not a number: the base class's check names it
         n_q = {name: np.shape(getattr(self, name)) for name in ("q", "theta", "f", "c", "tau")}
         n_k = {name: np.shape(getattr(self, name))
                for name in ("N", "tariff", "ad_valorem", "income_shift", "income_spread")}
         n_k["income"] = (len(self.income),)
-        if len(set(n_q.values())) != 1 or len(n_q["q"]) != 1:
-            raise ValueError(f"FGH2011: q, theta, f, c, tau must be vectors of one length (one entry per quality); got shapes {n_q}.")
-        if len(set(n_k.values())) != 1 or len(n_k["N"]) != 1:
+        if len(set(n_q.values())) != 1:
+            raise ValueError("FGH2011: q, theta, f, c, tau must be vectors of one length (one entry per "
+                             f"quality); got shapes {n_q}.")
+        if len(set(n_k.values())) != 1:
             raise ValueError("FGH2011: N, tariff, ad_valorem, income_shift, income_spread, income need one entry "
                              f"per country; got shapes {n_k}.")
         if self.scenario == "pattern":
             if self.active is None or np.shape(self.active) != (n_k["N"][0], n_q["q"][0]):
                 raise ValueError("FGH2011: scenario 'pattern' needs `active`, a (K, Q) 0/1 mask.")
-        super().__check_init__()
 
     def requirements(self):
         theta, q = self.theta, self.q
-        price = self.c + theta / q
-        y_low = self._quadrature()[2]
+        top_price = jnp.max(self.price())
+        lowest = self._quadrature()[2]
+        blame = self._income_blame()
         reqs = [
             positive("q", q),
             Requirement("q", q, jnp.all(jnp.diff(q) > 0), "q strictly increasing (qualities L < H)"),
-            Requirement("theta", theta, jnp.all((theta > 0) & (theta <= 1)), "theta in (0, 1]"),
+            Requirement("theta", theta, jnp.all((theta > 0) & (theta <= 1)), "theta in (0, 1]", 0.0, 1.0),
             Requirement("theta", theta, jnp.all(jnp.diff(theta) >= 0),
                         "theta non-decreasing in q (Assumption 1)"),
             positive("f", self.f),
@@ -163,13 +192,21 @@ class FGH2011(Model):
             positive("N", self.N),
             at_least("tariff", self.tariff, 0.0),
             at_least("ad_valorem", self.ad_valorem, 0.0),
+            at_least("y_grid", self.y_grid, 0.0),
             positive("income_spread", self.income_spread),
-            Requirement("income", y_low, jnp.all(y_low[:, None] >= price[None, :]),
-                        "lowest income >= every local price c + theta/q (the good must be affordable)"),
+            Requirement(blame, lowest if blame == "income" else getattr(self, blame),
+                        jnp.all(lowest >= top_price),
+                        "every country's lowest income, mean + income_spread (y_min - mean) + income_shift, "
+                        ">= every local price c + theta/q"),
         ]
         if self.scenario in ("trade", "general"):
-            reqs.append(Requirement("tau", self.tau, jnp.all(self.tau > 0),
-                                    f"tau > 0 (scenario {self.scenario!r}; rho = 1 leaves location indeterminate)"))
+            # The break-even conditions of two locations differ by a factor 1 − ρ_q: closer to
+            # free trade than 1e-6 the location of production is not determined by equations
+            # solved to float64 precision (at ρ = 1 it is indeterminate, spec §12).
+            reqs.append(Requirement("tau", self.tau, jnp.all(self.tau * q / theta >= _MIN_TRADE_EXPONENT),
+                                    f"tau q/theta >= {_MIN_TRADE_EXPONENT:g}, i.e. rho <= 1 - 1e-6 (scenario "
+                                    f"{self.scenario!r}; nearer free trade the location of production is not "
+                                    "determined to float64 precision; scenario 'integrated' is the limit)"))
         if self.scenario not in TARIFF_SCENARIOS:
             for name in TARIFF_PARAMETERS:
                 value = getattr(self, name)
@@ -178,6 +215,15 @@ class FGH2011(Model):
         for k, dist in enumerate(self.income):
             reqs.extend(r._replace(name=f"income[{k}].{r.name}") for r in dist.requirements())
         return tuple(reqs)
+
+    def _income_blame(self) -> str:
+        """The parameter named when the lowest income is below a price: the shift or spread
+        when it moves incomes (a concrete value away from 0 or 1), else the distribution."""
+        for name, neutral in (("income_shift", 0.0), ("income_spread", 1.0)):
+            value = getattr(self, name)
+            if not isinstance(value, jax.core.Tracer) and np.any(np.asarray(value) != neutral):
+                return name
+        return "income"
 
     # ---------------------------------------------------------------- primitives
     @property
@@ -215,10 +261,6 @@ class FGH2011(Model):
         log_w = jnp.stack([jnp.pad(r[1], (0, width - r[1].shape[0]), constant_values=-jnp.inf) for r in rules])
         return y, log_w, jnp.stack(lows)
 
-    def _finite_tau(self):
-        """τ_q with ∞ (no trade) replaced by 0, for costs of goods that are actually shipped."""
-        return jnp.where(jnp.isinf(self.tau), 0.0, self.tau)
-
     def unit_tariff(self):
         """t_q^k (K, Q): the tariff country k levies per unit of imported quality q,
 
@@ -241,21 +283,20 @@ class FGH2011(Model):
         """
         if self.scenario not in TARIFF_SCENARIOS:
             return jnp.zeros((self.n_countries, self.n_qualities))
-        cif = self.price() + self._finite_tau()
+        cif = self.price() + self.tau
         return self.tariff[:, None] + self.ad_valorem[:, None] * cif[None, :]
 
     def log_phi(self):
-        """ln φ_q^{kl} (K, K, Q): the log demand discount in k (rows) on varieties made in l.
-
-        1 at home; ρ_q·exp(−t_q^k q/θ_q) abroad (t_q^k = `unit_tariff`). τ = ∞ gives exactly
-        −∞ (no trade) with finite gradients elsewhere.
-        """
+        """ln φ_q^{kl} (K, K, Q): the log demand discount in k (rows) on varieties made in l:
+        0 at home, −(τ_q + t_q^k) q/θ_q abroad (t_q^k = `unit_tariff`)."""
         K = self.n_countries
-        inf = jnp.isinf(self.tau)
-        cost = (self._finite_tau()[None, :] + self.unit_tariff()) * self.q / self.theta  # (K_dest, Q)
-        log_foreign = jnp.where(inf[None, :], -jnp.inf, -cost)
+        log_foreign = -(self.tau[None, :] + self.unit_tariff()) * self.q / self.theta  # (K_dest, Q)
         home = jnp.eye(K, dtype=bool)[:, :, None]
         return jnp.where(home, 0.0, log_foreign[:, None, :])
+
+    def _log_rho(self):
+        """ln ρ_q (Q,), the one discount of scenario 'trade' (no tariffs)."""
+        return -self.tau * self.q / self.theta
 
     # ---------------------------------------------------------------- demand
     def log_weights(self, log_n_eff_k, rebate_k, y):
@@ -271,15 +312,19 @@ class FGH2011(Model):
 
     def quadrature_error(self, x):
         """Max change of the shares s_q^k at the solution `x` when the quadrature nodes double."""
-        _, log_n_eff, rebate = self._state(x)
+        _, log_n_eff, rebate, _ = self._state(x)
         return jnp.max(jnp.abs(jnp.exp(self._log_shares(log_n_eff, rebate, True))
                                - jnp.exp(self._log_shares(log_n_eff, rebate))))
 
-    def _trade_terms(self, n, rebate):
-        """From firm numbers n (K, Q) ≥ 0: ln ñ, ln s, ln d (= ln D) and ln S (units per firm)."""
+    def _reach(self):
+        """ln(1 + (K − 1) ρ_q) (Q,): sales per firm over home demand per variety when every
+        country makes q (eq. 15; spec §10)."""
+        return jnp.log1p((self.n_countries - 1) * jnp.exp(self._log_rho()))
+
+    def _trade_terms(self, log_n, rebate):
+        """From log firm numbers (K, Q): ln ñ, ln s, ln D and ln S (units per firm)."""
         log_phi = self.log_phi()
-        n_eff = jnp.einsum("klq,lq->kq", jnp.exp(log_phi), n)
-        log_n_eff = jnp.log(n_eff)
+        log_n_eff = logsumexp(log_phi + log_n[None, :, :], axis=1)
         log_s = self._log_shares(log_n_eff, rebate)
         log_d = jnp.log(self.N)[:, None] + log_s - log_n_eff
         # a firm in l sells Σ_k φ^{kl} D^k
@@ -295,104 +340,149 @@ class FGH2011(Model):
 
     # ---------------------------------------------------------------- unknowns
     def _n_scale(self):
-        """n_q^k = m_q^k · mean(N)/x_q: m is a unit-free share of a typical population."""
-        return jnp.mean(self.N) / self.output()
+        """N^k/x_q (K, Q): the unit of firm numbers in the complementarity coordinates."""
+        return self.N[:, None] / self.output()[None, :]
+
+    def _corner_form(self):
+        return self.scenario in ("trade", "general")
 
     def _firms(self, x):
-        if self.scenario == "general":
-            m = x["m"]
-            return jnp.where(m > 0, m, 0.0) * self._n_scale()
+        """(ln n with its corner floor, n, producing) from the unknowns of 'trade', 'general',
+        'pattern' (ln n is −∞ on cells a pattern leaves out: never the log of a zero, whose
+        gradient would be NaN)."""
+        scale = self._n_scale()
+        if self._corner_form():
+            # a cell is at its corner where u sits at the floor (to the solver's tolerance)
+            producing = x["u"] > _FLOOR + 1e-6
+            n = jnp.where(producing, scale * (jnp.exp(x["u"]) - jnp.exp(_FLOOR)), 0.0)
+            return x["u"] + jnp.log(scale), n, producing
         active = self.active > 0.5
-        return jnp.where(active, jnp.exp(jnp.where(active, x["log_m"], 0.0)) * self._n_scale(), 0.0)
+        log_m = jnp.where(active, x["log_m"], 0.0)
+        log_n = jnp.where(active, log_m + jnp.log(scale), -jnp.inf)
+        return log_n, jnp.where(active, jnp.exp(log_m) * scale, 0.0), active
 
-    def _initial_m(self, active):
-        """A start for the pattern solve: each quality's demand at equal shares, split among
-        the countries that make it in proportion to population."""
+    def _diversified(self, extra_log_output):
+        """ln ñ (K, Q) solving ñ_q x_q e^{extra_q} = N E[β_q(ñ)] country by country (eq. 11 with
+        extra = 0, eq. 15 with extra = −ln(1 + (K − 1)ρ)), by `_GUESS_ITERATIONS` sweeps of
+        the fixed point ln ñ ← ln N − ln x − extra + ln s(ñ) (spec §4: a contraction by θ_max;
+        every sweep lands on the adding-up condition Σ_q ñ_q x_q e^{extra_q} = N)."""
         K, Q = self.n_countries, self.n_qualities
-        share = self.N / jnp.mean(self.N)
-        producers = jnp.maximum(jnp.sum(active, axis=0), 1.0)
-        return jnp.broadcast_to(share[:, None] * K / (Q * producers), (K, Q))
+        const = jnp.log(self.N)[:, None] - (jnp.log(self.output()) + extra_log_output)[None, :]
+        zero = jnp.zeros(K)
+
+        def sweep(_, log_n):
+            return const + self._log_shares(log_n, zero)
+
+        return jax.lax.fori_loop(0, _GUESS_ITERATIONS, sweep, const - jnp.log(Q))
 
     def guess(self):
         K, Q = self.n_countries, self.n_qualities
-        base = jnp.log(self.N)[:, None] - jnp.log(Q * self.output())[None, :]
+        frozen = jax.lax.stop_gradient(self)
         if self.scenario == "autarky":
-            return {"log_n": base}
-        if self.scenario == "trade":
-            return {"log_n_eff": base + jnp.log1p((K - 1) * jnp.exp(self.log_phi()[0, -1]))[None, :]}
+            return {"log_n": frozen._diversified(jnp.zeros(Q))}
         if self.scenario == "integrated":
             return {"log_n": jnp.log(jnp.sum(self.N)) - jnp.log(Q * self.output())}
         if self.scenario == "pattern":
-            return {"log_m": jnp.log(self._initial_m(self.active)), "rebate": jnp.zeros(K)}
-        found = production_patterns(jax.lax.stop_gradient(self))
-        pick = jnp.argmax(found["valid"])
-        return {"m": found["m"][pick], "rebate": found["rebate"][pick]}
+            # each quality's world demand at equal shares, split among the countries making it
+            producers = jnp.maximum(jnp.sum(self.active > 0.5, axis=0), 1)
+            log_m = jnp.log(jnp.sum(self.N)) - jnp.log(Q * producers)[None, :] - jnp.log(self.N)[:, None]
+            return {"log_m": log_m, "rebate": jnp.zeros(K)}
+        # the all-diversified pattern (eq. 16); cells it makes negative start at their corner,
+        # the rest rescaled to keep each quality's world firm count
+        log_n_eff = frozen._diversified(-frozen._reach())
+        rho = jnp.exp(frozen._log_rho())
+        n_eff = jnp.exp(log_n_eff)
+        world = jnp.sum(n_eff, axis=0) / (1 + (K - 1) * rho)
+        n16 = (n_eff - rho * world) / (1 - rho)
+        positive_part = jnp.maximum(n16, 0.0)
+        n0 = positive_part * world / jnp.maximum(jnp.sum(positive_part, axis=0), 1e-300)
+        scale = frozen._n_scale()
+        u = jnp.where(n0 > 0, jnp.log(jnp.where(n0 > 0, n0, 1.0) / scale), _FLOOR)
+        x = {"u": jnp.maximum(u, _FLOOR)}
+        if self.scenario == "trade":
+            x["log_n_eff_eq15"] = log_n_eff
+        else:
+            # the tariff revenue at the start's firm numbers, shares without rebate
+            zero = jnp.zeros(K)
+            log_n, n_start, _ = frozen._firms({**x, "rebate": zero})
+            start_eff, start_s, _, _ = frozen._trade_terms(log_n, zero)
+            x["rebate"] = frozen._revenue_per_head(n_start, start_eff, start_s)
+        return x
 
     # ---------------------------------------------------------------- equations
     def residuals(self, x):
         log_x = jnp.log(self.output())
+        K = self.n_countries
         if self.scenario == "autarky":
-            log_s = self._log_shares(x["log_n"], jnp.zeros(self.n_countries))
+            log_s = self._log_shares(x["log_n"], jnp.zeros(K))
             # eq. (11): n_q x_q = N E[β_q]
             return {"market_clearing": x["log_n"] + log_x - jnp.log(self.N)[:, None] - log_s}
-        if self.scenario == "trade":
-            K = self.n_countries
-            log_s = self._log_shares(x["log_n_eff"], jnp.zeros(K))
-            reach = jnp.log1p((K - 1) * jnp.exp(self.log_phi()[0, -1]))
-            # eq. (15): ñ x/(1 + (K−1)ρ) = N E[β(ñ)]
-            return {"break_even": x["log_n_eff"] + log_x - reach - jnp.log(self.N)[:, None] - log_s}
         if self.scenario == "integrated":
-            K = self.n_countries
             log_n_eff = jnp.broadcast_to(x["log_n"], (K, self.n_qualities))
             log_s = self._log_shares(log_n_eff, jnp.zeros(K))
             world = logsumexp(jnp.log(self.N)[:, None] + log_s, axis=0)
             return {"market_clearing": x["log_n"] + log_x - world}
-        n = self._firms(x)
-        log_n_eff, log_s, _, log_sales = self._trade_terms(n, x["rebate"])
-        rebate_gap = x["rebate"] - self._revenue_per_head(n, log_n_eff, log_s)
+        log_n, n_out, _ = self._firms(x)
+        rebate = jnp.zeros(K) if self.scenario == "trade" else x["rebate"]
+        log_n_eff, log_s, _, log_sales = self._trade_terms(log_n, rebate)
         excess = log_x - log_sales  # > 0: an entrant would lose money
-        if self.scenario == "general":
-            return {"break_even": fischer_burmeister(x["m"], excess), "rebate": rebate_gap}
-        active = self.active > 0.5
-        return {"break_even": jnp.where(active, -excess, x["log_m"]), "rebate": rebate_gap}
+        if self._corner_form():
+            res = {"break_even": fischer_burmeister(x["u"] - _FLOOR, excess)}
+        else:
+            res = {"break_even": jnp.where(self.active > 0.5, -excess, x["log_m"])}
+        if self.scenario == "trade":
+            log_s15 = self._log_shares(x["log_n_eff_eq15"], jnp.zeros(K))
+            # eq. (15): ñ x/(1 + (K−1)ρ) = N E[β(ñ)], the all-diversified pattern's formula
+            res["eq15"] = x["log_n_eff_eq15"] + log_x - self._reach() - jnp.log(self.N)[:, None] - log_s15
+        else:
+            # unit-free: relative to the mean income, whatever the scale of incomes and tariffs
+            res["rebate"] = (rebate - self._revenue_per_head(n_out, log_n_eff, log_s)) / self._mean_income()
+        return res
 
     # ---------------------------------------------------------------- outcomes
     def _state(self, x):
-        """(n, ln ñ, rebate) in every scenario."""
+        """(n, ln ñ, rebate, producing) in every scenario."""
         K, Q = self.n_countries, self.n_qualities
+        everywhere = jnp.ones((K, Q), bool)
         if self.scenario == "autarky":
-            return jnp.exp(x["log_n"]), x["log_n"], jnp.zeros(K)
-        if self.scenario == "trade":
-            n_eff = jnp.exp(x["log_n_eff"])
-            rho = jnp.exp(self.log_phi()[0, -1])
-            total = jnp.sum(n_eff, axis=0) / (1 + (K - 1) * rho)
-            return (n_eff - rho * total) / (1 - rho), x["log_n_eff"], jnp.zeros(K)
+            return jnp.exp(x["log_n"]), x["log_n"], jnp.zeros(K), everywhere
         if self.scenario == "integrated":
             log_n = jnp.broadcast_to(x["log_n"], (K, Q))
-            return jnp.exp(log_n), log_n, jnp.zeros(K)
-        n = self._firms(x)
-        log_phi = self.log_phi()
-        return n, jnp.log(jnp.einsum("klq,lq->kq", jnp.exp(log_phi), n)), x["rebate"]
+            return jnp.exp(log_n), log_n, jnp.zeros(K), everywhere
+        log_n, n_out, producing = self._firms(x)
+        rebate = jnp.zeros(K) if self.scenario == "trade" else x["rebate"]
+        return n_out, logsumexp(self.log_phi() + log_n[None, :, :], axis=1), rebate, producing
+
+    def _labour(self, n, sales, exports):
+        """Labour used in the differentiated sector by country (K,): fixed and marginal costs
+        and the transport labour of exports (charged to the exporter, spec §12)."""
+        return jnp.sum(n * (self.f + self.c * sales) + self.tau * exports, axis=-1)
+
+    def _mean_income(self):
+        """E^k[y] (K,) after the model's shift (the spread keeps the mean)."""
+        return jnp.stack([self.income[k].mean() + self.income_shift[k] for k in range(self.n_countries)])
+
+    def _labour_supply(self):
+        return self.N * self._mean_income()
 
     def outcomes(self, x):
         K = self.n_countries
-        n, log_n_eff, rebate = self._state(x)
-        log_phi = jnp.zeros((K, K, self.n_qualities)) if self.scenario == "integrated" else self.log_phi()
-        if self.scenario == "autarky":
-            log_phi = jnp.where(jnp.eye(K, dtype=bool)[:, :, None], 0.0, -jnp.inf) + 0.0 * log_phi
+        n, log_n_eff, rebate, producing = self._state(x)
+        if self.scenario in ("autarky", "integrated"):
+            home = jnp.eye(K, dtype=bool)[:, :, None]
+            log_phi = jnp.where(home, 0.0, -jnp.inf) * jnp.ones(self.n_qualities)
+        else:
+            log_phi = self.log_phi()
         log_s = self._log_shares(log_n_eff, rebate)
         s = jnp.exp(log_s)
-        demand = self.N[:, None] * s * jnp.exp(-log_n_eff)
+        # in logs: a quality nobody buys has s = 0 and ñ = 0 in float64, but finite ln s − ln ñ
+        demand = jnp.exp(jnp.log(self.N)[:, None] + log_s - log_n_eff)
         phi = jnp.exp(log_phi)
         sales = jnp.einsum("klq,kq->lq", phi, demand)
         flows = n[:, None, :] * jnp.swapaxes(phi, 0, 1) * demand[None, :, :]  # k -> l
         foreign = 1.0 - jnp.eye(K)[:, :, None]
         exports = jnp.sum(flows * foreign, axis=1)
         imports = jnp.sum(flows * foreign, axis=0)
-        if self.scenario == "integrated":
-            n_out = jnp.exp(x["log_n"])
-            exports = imports = jnp.zeros_like(n)
-            flows = jnp.zeros_like(flows)
         price, out = self.price(), self.output()
 
         y = self.y_grid
@@ -400,20 +490,11 @@ class FGH2011(Model):
         log_v = logsumexp(a, axis=-1)
         beta = jnp.exp(a - log_v[..., None])
 
-        tol = 1e-9 * jnp.max(n)
-        if self.scenario == "trade":
-            valid = jnp.all(n > 0)
-        elif self.scenario in ("general", "pattern"):
-            valid = jnp.all((n > tol) | (sales <= out * (1 + 1e-8)))
-        else:
-            valid = jnp.asarray(True)
         y_low = self._quadrature()[2]
         unit_tariff = self.unit_tariff()
-        delivered = price[None, None, :] + self._finite_tau()[None, None, :] + unit_tariff[:, None, :]
-        sold_abroad = (jnp.exp(log_phi) > 0) & (foreign > 0)
+        delivered = price[None, None, :] + self.tau[None, None, :] + unit_tariff[:, None, :]
+        sold_abroad = (phi > 0) & (foreign > 0)
         top_price = jnp.max(jnp.where(sold_abroad, delivered, price[None, None, :]), axis=(1, 2)) - rebate
-        mean_income = jnp.stack([self.income[k].mean() + self.income_shift[k] for k in range(K)])
-        labour = jnp.sum(n * (self.f + self.c * sales) + self._finite_tau() * exports, axis=-1)
 
         result = {
             "n": n,
@@ -438,98 +519,62 @@ class FGH2011(Model):
             "net_exports_value": (exports - imports) * price,
             "rebate": rebate,
             "unit_tariff": unit_tariff,
-            "producing": (n > tol).astype(jnp.float64),
+            "producing": producing,
             "min_n": jnp.min(n),
-            "regime_valid": valid.astype(jnp.float64),
-            "affordable": (y_low >= top_price).astype(jnp.float64),
-            "numeraire_produced": (self.N * mean_income > labour).astype(jnp.float64),
+            "affordable": y_low >= top_price,
+            "numeraire_produced": self._labour_supply() > self._labour(n, sales, exports),
+            # beyond the solver's tolerance (a residual of 1e-8 in log units)
+            "entry_profitable": ~producing & (sales > out * (1 + 1e-6)),
         }
         if self.scenario == "integrated":
-            result.update(n=n_out, n_L=n_out[0], n_H=n_out[-1], producing=jnp.ones_like(n_out),
-                          min_n=jnp.min(n_out), net_exports=exports, net_exports_value=exports)
+            # one world: location, flows and national labour use are indeterminate (eq. 18)
+            n_world = jnp.exp(x["log_n"])
+            zero = jnp.zeros_like(n)
+            world_labour = jnp.sum(n_world * (self.f + self.c * out))
+            result.update(n=n_world, n_L=n_world[0], n_H=n_world[-1], producing=jnp.ones(n_world.shape, bool),
+                          min_n=jnp.min(n_world), flows=jnp.zeros_like(flows), net_exports=zero,
+                          net_exports_value=zero, entry_profitable=jnp.zeros(n_world.shape, bool),
+                          numeraire_produced=jnp.broadcast_to(
+                              jnp.sum(self._labour_supply()) > world_labour, (K,)))
+        if self.scenario == "trade":
+            n_eff15 = jnp.exp(x["log_n_eff_eq15"])
+            rho = jnp.exp(self._log_rho())
+            world = jnp.sum(n_eff15, axis=0) / (1 + (K - 1) * rho)
+            # eq. (16): n^k = (ñ^k − ρ T)/(1 − ρ), T = Σ_k n^k (spec §10)
+            a15 = jax.vmap(lambda le: self.log_weights(le, 0.0, y))(x["log_n_eff_eq15"])
+            result.update(n_eff_eq15=n_eff15, n_eq16=(n_eff15 - rho * world) / (1 - rho),
+                          log_v_eq15=logsumexp(a15, axis=-1))
         return result
 
+    # ---------------------------------------------------------------- validity
+    def validity(self, x):
+        out = self.outcomes(x)
+        checks = {"numeraire_produced": jnp.all(out["numeraire_produced"])}
+        if self._corner_form():
+            # the complementarity conditions: n ≥ 0 and, where a quality is not made, no
+            # profitable entry
+            checks["firms_nonnegative"] = jnp.all(x["u"] >= _FLOOR - 1e-6)
+            checks["no_entry"] = ~jnp.any(out["entry_profitable"])
+        return dict(sorted(checks.items()))  # the core reads the names in sorted order
 
-@eqx.filter_jit
-def production_patterns(model: FGH2011) -> dict:
-    """Solve every production pattern (for each quality a non-empty set of producing countries).
-
-    The reference algorithm of the spec (§8): on the active cells ln S_q^k = ln x_q, the
-    inactive cells must satisfy no-entry S_q^k ≤ x_q. Exactly one pattern should survive.
-
-    **Arguments:** `model`: an `FGH2011` (its scenario is ignored).
-
-    **Returns:** dict with `patterns` (P, K, Q) 0/1 masks, `converged` (P,), `valid` (P,),
-    `m` (P, K, Q) in the general scenario's coordinates, `n` (P, K, Q), `rebate` (P, K),
-    `n_valid` (the number of equilibria found).
-    """
-    K, Q = model.n_countries, model.n_qualities
-    subsets = [s for s in itertools.product((0.0, 1.0), repeat=K) if any(s)]
-    patterns = np.array([np.array(p).T for p in itertools.product(subsets, repeat=Q)])  # (P, K, Q)
-
-    def one(mask):
-        pm = eqx.tree_at(lambda m: (m.active,), model, (mask,), is_leaf=lambda v: v is None)
-        pm = replace_static(pm, scenario="pattern")
-        x0 = pm.guess()
-        sol = optx.root_find(lambda x, _: pm.residuals(x), optx.Newton(rtol=1e-12, atol=1e-12), x0,
-                             max_steps=80, throw=False)
-        res = pm.residuals(sol.value)
-        norm = jnp.maximum(jnp.max(jnp.abs(res["break_even"])), jnp.max(jnp.abs(res["rebate"])))
-        converged = jnp.isfinite(norm) & (norm < 1e-9)
-        n = pm._firms(sol.value)
-        _, _, _, log_sales = pm._trade_terms(n, sol.value["rebate"])
-        no_entry = jnp.all((mask > 0.5) | (log_sales <= jnp.log(pm.output()) + 1e-9))
-        m = jnp.where(mask > 0.5, jnp.exp(sol.value["log_m"]), 0.0)
-        return converged, converged & no_entry, m, n, sol.value["rebate"]
-
-    converged, valid, m, n, rebate = jax.vmap(one)(jnp.asarray(patterns))
-    return {"patterns": jnp.asarray(patterns), "converged": converged, "valid": valid, "m": m, "n": n,
-            "rebate": rebate, "n_valid": jnp.sum(valid)}
-
-
-@eqx.filter_jit
-def _regime_sweep(model, over, select):
-    from ..core._tree import replace_fields
-    from ..core.solve import solve_impl
-
-    def one(values):
-        point = replace_fields(model, values)
-        eq = solve_impl(point, point.guess(), None, 100, 1e-10, 1e-10, 1e-8)
-        return {**select(eq), "converged": eq.converged}
-
-    return jax.vmap(one)(over)
-
-
-def regime_sweep(model: FGH2011, over: dict, of=None) -> dict:
-    """Solve a scenario-'general' model at many parameter points, each from its own production
-    pattern (`guess()` per point; `diffecon.sweep` starts every point from the base guess).
-
-    **Arguments:** `model`; `over`: parameter name -> values with a common leading batch axis;
-    `of`: outcome name(s) (default all).
-
-    **Returns:** dict of outcome arrays (batch + outcome shape) and `converged`.
-    """
-    from ..core.statics import outcome_selector
-
-    over = {k: jnp.asarray(v, jnp.float64) for k, v in over.items()}
-    if of is None:
-        of = list(jax.eval_shape(lambda: model.outcomes(model.guess())))
-    return _regime_sweep(model, over, outcome_selector(of))
-
-
-def welfare_change(model: FGH2011, wrt: str):
-    """d ln v^k(y) / d(wrt) at every country k and income on `y_grid`: the paper's v̂(y)
-    (eqs. 13, 17, 20) as one exact derivative.
-
-    **Arguments:** `model`; `wrt`: a parameter name. `tariff` and `ad_valorem` need scenario
-    'general' or 'pattern' (`TARIFF_SCENARIOS`): elsewhere the equations have no tariff, the
-    derivative would be an uninformative 0, and a `ValueError` says so.
-
-    **Returns:** array of shape (K, G) + shape of the parameter.
-    """
-    if wrt in TARIFF_PARAMETERS and model.scenario not in TARIFF_SCENARIOS:
-        raise ValueError(
-            f"welfare_change: {wrt!r} is not modelled in scenario {model.scenario!r}; tariffs need "
-            f"scenario 'general' or 'pattern' (a welfare change with respect to {wrt!r} is 0 here by "
-            "construction, not an effect of the tariff).")
-    return jacobian(model, "log_v", wrt)["log_v"][wrt]
+    def explain_failure(self, eq) -> str | None:
+        out = eq.outcomes
+        labour = np.asarray(out["numeraire_produced"])
+        if np.any(~labour.astype(bool)):
+            k = int(np.argmin(labour))
+            return (f"No equilibrium with wage 1: in country {k} the differentiated sector needs more "
+                    "labour than the country has (N E[y]), so the numeraire would not be produced, "
+                    "which the model assumes.")
+        if self.scenario == "pattern":
+            return ("The imposed pattern `active` may have no solution at these parameters: some "
+                    "quality has no producer, or a producer cannot break even.")
+        if self._corner_form():
+            n, sales, x = (np.asarray(out[k]) for k in ("n", "sales", "x"))
+            gap = np.abs(np.log(sales / x))
+            gap = np.where(n > 0, gap, np.maximum(np.log(sales / x), 0.0))
+            k, q = np.unravel_index(int(np.nanargmax(np.where(np.isfinite(gap), gap, np.inf))), gap.shape)
+            return (f"The complementarity solve for the production pattern did not converge; the "
+                    f"worst cell is quality {q} in country {k} (n = {n[k, q]:.3g}, sales/x = "
+                    f"{sales[k, q] / x[q]:.3g}): near a regime boundary or at ρ close to 1, where "
+                    "the location of production is barely determined.")
+        return None

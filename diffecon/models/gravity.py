@@ -20,19 +20,22 @@ Notation: rows are exporters i, columns importers j. Y_i = Σ_j X_ij (output), E
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, final
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import lineax as lx
 import numpy as np
 from jax.nn import logsumexp
 
-from ..core.model import Model, Requirement, at_least, greater_than, positive
+from ..core import AbstractModel, Requirement, at_least, greater_than, param, positive
 
 __all__ = ["Gravity", "GravityGegravity", "CLOSURES", "LINEAR_SOLVES", "closure_description"]
 
 CLOSURES = ("deficits", "proportional")
+_TATONNEMENT_ROUNDS = 40  # rounds of `Gravity.guess`
+_SINKHORN_ROUNDS = 2000  # most rounds of `GravityGegravity.guess` (it stops when settled)
 LINEAR_SOLVES = ("dense", "matrix_free")
 
 _CLOSURE_TEXT = {
@@ -47,65 +50,74 @@ def closure_description(closure: str) -> str:
     return _CLOSURE_TEXT[closure]
 
 
-def _f64(x: Any) -> Any:
-    return jnp.asarray(x, dtype=jnp.float64)
-
-
 def _shock_log(coef, covariates, new_covariates, tau_change, sigma):
     """ln τ̂_ij^{1−σ}: the covariate change weighted by the coefficients, plus the iceberg change."""
     shift = jnp.einsum("k,kij->ij", coef, new_covariates - covariates) if coef.shape[0] else 0.0
     return shift + (1.0 - sigma) * jnp.log(tau_change)
 
 
-class _CostShock(Model):
-    """Shared fields and checks: elasticity, trade-cost coefficients and the experiment."""
+class _CostShock(AbstractModel):
+    """The trade-cost experiment both gravity models share: elasticity, coefficients, covariates.
 
-    sigma: jnp.ndarray
-    coef: jnp.ndarray
-    covariates: jnp.ndarray
-    new_covariates: jnp.ndarray
-    tau_change: jnp.ndarray
-    coef_cov: jnp.ndarray
+    Each concrete model's `__init__` calls `_set_costs` (the defaults depend on its N) and
+    declares its own size parameters; `__check_init__` checks the shapes fit together.
+    """
+
+    sigma: jnp.ndarray = param()
+    coef: jnp.ndarray = param(ndim=1)
+    covariates: jnp.ndarray = param(ndim=3)
+    new_covariates: jnp.ndarray = param(ndim=3)
+    tau_change: jnp.ndarray = param(ndim=2)
+    coef_cov: jnp.ndarray = param(ndim=2)
     countries: tuple = eqx.field(static=True)
     covariate_names: tuple = eqx.field(static=True)
 
+    def _set_costs(self, n, sigma, coef, covariates, new_covariates, tau_change, coef_cov, countries,
+                   covariate_names):
+        """Fill the cost fields, with defaults for N countries: no covariates, no change."""
+        coef = np.zeros(0) if coef is None else coef
+        k = 0 if isinstance(coef, (str, bytes)) else int(np.size(coef))  # a bad coef: the core says so
+        covariates = np.zeros((k, n, n)) if covariates is None else covariates
+        self.sigma = sigma
+        self.coef = coef
+        self.covariates = covariates
+        self.new_covariates = covariates if new_covariates is None else new_covariates
+        self.tau_change = np.ones((n, n)) if tau_change is None else tau_change
+        self.coef_cov = np.zeros((k, k)) if coef_cov is None else coef_cov
+        self.countries = tuple(f"c{i}" for i in range(n)) if countries is None else tuple(map(str, countries))
+        self.covariate_names = (tuple(f"z{i}" for i in range(k)) if covariate_names is None
+                                else tuple(map(str, covariate_names)))
+
     def _cost_requirements(self) -> tuple[Requirement, ...]:
         return (greater_than("sigma", self.sigma, 1.0), positive("tau_change", self.tau_change))
+
+    def _check_shapes(self, n: int) -> None:
+        """Raise `ValueError` when the cost fields do not fit N countries and K coefficients.
+        (Non-numbers and wrong ranks are left to the core's check, which names them.)"""
+        if not all(_numeric(getattr(self, f)) for f in ("coef", "covariates", "new_covariates",
+                                                       "tau_change", "coef_cov")):
+            return
+        k = self.coef.shape[0] if self.coef.ndim == 1 else 0
+        for name, shape in (("covariates", (k, n, n)), ("new_covariates", (k, n, n)),
+                            ("tau_change", (n, n)), ("coef_cov", (k, k))):
+            value = getattr(self, name)
+            if value.ndim == len(shape) and value.shape != shape:
+                raise ValueError(f"{type(self).__name__}: parameter {name} has shape {value.shape}; "
+                                 f"the admissible shape is {shape} ({k} coefficients, {n} countries).")
+        if len(self.countries) != n or len(set(self.countries)) != n:
+            raise ValueError(f"{type(self).__name__}: countries={self.countries} must be {n} distinct codes.")
+        if len(self.covariate_names) != k:
+            raise ValueError(
+                f"{type(self).__name__}: covariate_names={self.covariate_names} must be {k} names.")
 
     def log_cost_change(self) -> jnp.ndarray:
         """ln τ̂_ij^{1−σ}, the experiment's change in bilateral trade costs (trade elasticity form)."""
         return _shock_log(self.coef, self.covariates, self.new_covariates, self.tau_change, self.sigma)
 
 
-def _init_shock(self, n, sigma, coef, covariates, new_covariates, tau_change, coef_cov, countries,
-                covariate_names):
-    """Fill the `_CostShock` fields with defaults and check their shapes."""
-    coef = _f64(np.zeros(0) if coef is None else coef).reshape(-1)
-    k = coef.shape[0]
-    covariates = _f64(np.zeros((k, n, n)) if covariates is None else covariates)
-    new_covariates = covariates if new_covariates is None else _f64(new_covariates)
-    tau_change = _f64(np.ones((n, n)) if tau_change is None else tau_change)
-    coef_cov = _f64(np.zeros((k, k)) if coef_cov is None else coef_cov)
-    for name, value, shape in (("covariates", covariates, (k, n, n)),
-                               ("new_covariates", new_covariates, (k, n, n)),
-                               ("tau_change", tau_change, (n, n)), ("coef_cov", coef_cov, (k, k))):
-        if value.shape != shape:
-            raise ValueError(f"{type(self).__name__}: parameter {name} has shape {value.shape}; "
-                             f"the admissible shape is {shape} ({k} coefficients, {n} countries).")
-    countries = tuple(f"c{i}" for i in range(n)) if countries is None else tuple(map(str, countries))
-    names = tuple(f"z{i}" for i in range(k)) if covariate_names is None else tuple(map(str, covariate_names))
-    if len(countries) != n or len(set(countries)) != n:
-        raise ValueError(f"{type(self).__name__}: countries={countries} must be {n} distinct codes.")
-    if len(names) != k:
-        raise ValueError(f"{type(self).__name__}: covariate_names={names} must be {k} names.")
-    self.sigma = _f64(sigma)
-    self.coef = coef
-    self.covariates = covariates
-    self.new_covariates = new_covariates
-    self.tau_change = tau_change
-    self.coef_cov = coef_cov
-    self.countries = countries
-    self.covariate_names = names
+def _numeric(value: Any) -> bool:
+    """True for a float array (what the core's converter makes of a number)."""
+    return eqx.is_array(value) and jnp.issubdtype(value.dtype, jnp.floating)
 
 
 def _numeraire_index(numeraire: str, countries: Sequence[str]) -> int:
@@ -113,10 +125,12 @@ def _numeraire_index(numeraire: str, countries: Sequence[str]) -> int:
     if numeraire == "world":
         return -1
     if numeraire not in countries:
-        raise ValueError(f"numeraire={numeraire!r} must be 'world' or one of the country codes {list(countries)}.")
+        raise ValueError(
+            f"numeraire={numeraire!r} must be 'world' or one of the country codes {list(countries)}.")
     return list(countries).index(numeraire)
 
 
+@final
 class Gravity(_CostShock):
     """N-country Krugman (1980) / structural gravity in full general equilibrium (exact hat algebra).
 
@@ -140,22 +154,25 @@ class Gravity(_CostShock):
     the numeraire's own when it is a country), and the numeraire ln ŵ_c = 0 or ln(Σ ŵ_i Y_i / T) = 0.
     λ'_ij = λ_ij (ŵ_i τ̂_ij)^{1−σ} / Σ_k λ_kj (ŵ_k τ̂_kj)^{1−σ}  (hat form of the gravity shares).
     Closures: "deficits" E'_j = ŵ_j Y_j + (D_j/T)·Σ_i ŵ_i Y_i; "proportional"
-    E'_j = φ_j ŵ_j Y_j · (Σ ŵ Y)/(Σ φ ŵ Y), φ_j = E_j/Y_j.
+    E'_j = φ_j ŵ_j Y_j · (Σ ŵ Y)/(Σ φ ŵ Y), φ_j = E_j/Y_j. **Validity:** `positive_expenditure`,
+    E'_j > 0: under "deficits" a large shock to a surplus country can leave none (no equilibrium;
+    the error says so), "proportional" always has one. The start is a tâtonnement from ŵ = 1.
 
-    **Outcomes** (hats are counterfactual/baseline ratios; percent changes are 100·(hat − 1)):
+    **Outcomes** (`*_change` are counterfactual/baseline ratios, hats; `*_pct` are percent
+    changes, 100·(hat − 1)):
     - `wage_change`: ŵ_i, factory-gate price (wage) change, relative to the numeraire;
     - `price_index_change`: P̂_j = (Σ_i λ_ij (ŵ_i τ̂_ij)^{1−σ})^{1/(1−σ)};
-    - `welfare_change`: 100·(Ê_j/P̂_j − 1), percent change in real income (real expenditure);
-    - `real_wage_change`: 100·(ŵ_j/P̂_j − 1) (= 100·(λ̂_jj^{1/(1−σ)}/τ̂_jj − 1), the ACR formula);
-    - `flows`: counterfactual X'_ij = λ'_ij E'_j; `trade_change`: 100·(X'_ij/X_ij − 1) (0 where X_ij = 0);
+    - `welfare_pct`: 100·(Ê_j/P̂_j − 1), percent change in real income (real expenditure);
+    - `real_wage_pct`: 100·(ŵ_j/P̂_j − 1) (= 100·(λ̂_jj^{1/(1−σ)}/τ̂_jj − 1), the ACR formula);
+    - `flows`: counterfactual X'_ij = λ'_ij E'_j; `trade_pct`: 100·(X'_ij/X_ij − 1) (0 where X_ij = 0);
     - `output`, `expenditure`, `deficit`: Y'_i, E'_j, E'_j − Y'_j; `world_income`: Σ Y'_i;
-    - `exports`, `imports`: foreign sales and purchases; `exports_change`, `imports_change` (%);
-    - `domestic_share`: λ'_jj; `terms_of_trade_change`: 100·(ŵ_j / P̂ᴹ_j − 1), P̂ᴹ_j the CES import
+    - `exports`, `imports`: foreign sales and purchases; `exports_pct`, `imports_pct`;
+    - `domestic_share`: λ'_jj; `terms_of_trade_pct`: 100·(ŵ_j / P̂ᴹ_j − 1), P̂ᴹ_j the CES import
       price index over foreign sources (baseline import shares as weights);
     - `market_clearing_gap`: max_i |Σ_j X'_ij / Y'_i − 1| (every market, including the dropped one).
     """
 
-    flows: jnp.ndarray
+    flows: jnp.ndarray = param(ndim=2)
     closure: str = eqx.field(static=True)
     numeraire: str = eqx.field(static=True)
     linear_solve: str = eqx.field(static=True)
@@ -163,20 +180,26 @@ class Gravity(_CostShock):
     def __init__(self, flows, sigma, coef=None, covariates=None, new_covariates=None, tau_change=None,
                  coef_cov=None, countries=None, covariate_names=None, closure="deficits",
                  numeraire="world", linear_solve="dense"):
-        flows = _f64(flows)
-        if flows.ndim != 2 or flows.shape[0] != flows.shape[1]:
-            raise ValueError(f"Gravity: parameter flows has shape {flows.shape}; the admissible shape is (N, N).")
+        shape = np.shape(flows) if not isinstance(flows, (str, bytes)) else ()
         self.flows = flows
-        _init_shock(self, flows.shape[0], sigma, coef, covariates, new_covariates, tau_change, coef_cov,
-                    countries, covariate_names)
-        if closure not in CLOSURES:
-            raise ValueError(f"Gravity: closure={closure!r} is not one of {CLOSURES}.")
+        self._set_costs(shape[-1] if shape else 0, sigma, coef, covariates, new_covariates, tau_change,
+                        coef_cov, countries, covariate_names)
         self.closure = closure
-        _numeraire_index(numeraire, self.countries)
         self.numeraire = numeraire
-        if linear_solve not in LINEAR_SOLVES:
-            raise ValueError(f"Gravity: linear_solve={linear_solve!r} is not one of {LINEAR_SOLVES}.")
         self.linear_solve = linear_solve
+
+    def __check_init__(self) -> None:
+        if _numeric(self.flows) and self.flows.ndim == 2:
+            n = self.flows.shape[0]
+            if self.flows.shape != (n, n):
+                raise ValueError(f"Gravity: parameter flows has shape {self.flows.shape}; the admissible "
+                                 "shape is (N, N).")
+            self._check_shapes(n)
+        if self.closure not in CLOSURES:
+            raise ValueError(f"Gravity: closure={self.closure!r} is not one of {CLOSURES}.")
+        _numeraire_index(self.numeraire, self.countries)
+        if self.linear_solve not in LINEAR_SOLVES:
+            raise ValueError(f"Gravity: linear_solve={self.linear_solve!r} is not one of {LINEAR_SOLVES}.")
 
     def linear_solver(self):
         if self.linear_solve == "dense":
@@ -213,8 +236,26 @@ class Gravity(_CostShock):
 
     # -- equilibrium -----------------------------------------------------------------------------
     def guess(self):
+        # Tâtonnement from ŵ = 1: raise the wage of every country in excess demand,
+        # ln ŵ_i += (ln sales_i − ln Y'_i)/σ, renormalised to the numeraire. With CES demand
+        # (gross substitutes) it heads for the equilibrium from anywhere; a few dozen rounds put
+        # Newton close even after cost shocks of many orders of magnitude. A round that leaves
+        # the region where the conditions are finite (negative expenditure) is not taken.
         n = self.flows.shape[-1]
-        return {"log_wage_change": jnp.zeros(self.sigma.shape + (n,))}
+        k = _numeraire_index(self.numeraire, self.countries)
+        world = self.baseline()["world_income"]
+
+        def normalised(log_w, parts):
+            return log_w - (log_w[k] if k >= 0 else jnp.log(parts["T"] / world))
+
+        def round_(_, log_w):
+            parts = self._solve_parts(log_w)
+            step = normalised(log_w + (parts["log_sales"] - parts["log_Y"]) / self.sigma, parts)
+            new = normalised(step, self._solve_parts(step))
+            return jnp.where(jnp.all(jnp.isfinite(new)), new, log_w)
+
+        log_w = jax.lax.fori_loop(0, _TATONNEMENT_ROUNDS, round_, jnp.zeros(n))
+        return {"log_wage_change": log_w}
 
     def _solve_parts(self, log_w):
         s = self.sigma
@@ -222,22 +263,29 @@ class Gravity(_CostShock):
         Y, E, T, lam = base["output"], base["expenditure"], base["world_income"], base["shares"]
         # λ'_ij ∝ A_ij ŵ_i^{1−σ} with A_ij = λ_ij τ̂_ij^{1−σ} fixed by the experiment, so market
         # clearing is two matrix-vector products with A: no N×N exponentials per evaluation, and
-        # the Newton Jacobian's N tangents become matrix products (N² memory, not N³).
-        A = lam * jnp.exp(self.log_cost_change())
+        # the Newton Jacobian's N tangents become matrix products (N² memory, not N³). Each
+        # column of A is scaled so its largest entry is 1 (the scale cancels in every share), so
+        # τ̂^{1−σ} never overflows however large σ and the cost change are.
+        positive = lam > 0
+        log_A = jnp.where(positive, jnp.log(jnp.where(positive, lam, 1.0)) + self.log_cost_change(), -jnp.inf)
+        col = jnp.max(log_A, axis=0)  # finite: every domestic share is positive
+        A = jnp.exp(log_A - col[None, :])
         scaled = (1.0 - s) * log_w
         top = jnp.max(scaled)  # ŵ^{1−σ} up to a common factor, which cancels in the shares
         u = jnp.exp(scaled - top)
-        p = u @ A  # P̂_j^{1−σ} / e^top
-        new_Y = jnp.exp(log_w) * Y
+        p = u @ A  # P̂_j^{1−σ} e^{−top − col_j}
+        log_Y = log_w + jnp.log(Y)
+        new_Y = jnp.exp(log_Y)
         new_T = new_Y.sum()
         if self.closure == "deficits":
             new_E = new_Y + (E - Y) / T * new_T
         else:
             ratio = E / Y * new_Y
             new_E = ratio * new_T / ratio.sum()
-        sales = u * (A @ (new_E / p))
-        return {"log_p": jnp.log(p) + top, "A": A, "u": u, "p": p, "Y": new_Y, "E": new_E,
-                "T": new_T, "sales": sales}
+        # log of sales_i = u_i Σ_j A_ij E'_j / p_j, written so that a tiny u_i cannot underflow
+        log_sales = scaled - top + jnp.log(A @ (new_E / p))
+        return {"log_p": jnp.log(p) + top + col, "A": A, "u": u, "p": p, "Y": new_Y, "log_Y": log_Y,
+                "E": new_E, "T": new_T, "log_sales": log_sales}
 
     def _shares(self, parts):
         """λ'_ij, the counterfactual trade shares (N×N; only outcomes need them)."""
@@ -246,7 +294,7 @@ class Gravity(_CostShock):
     def residuals(self, x):
         log_w = x["log_wage_change"]
         parts = self._solve_parts(log_w)
-        gap = jnp.log(parts["sales"]) - jnp.log(parts["Y"])
+        gap = parts["log_sales"] - parts["log_Y"]
         k = _numeraire_index(self.numeraire, self.countries)
         if k < 0:
             keep = gap[:-1]
@@ -255,6 +303,20 @@ class Gravity(_CostShock):
             keep = jnp.delete(gap, k, assume_unique_indices=True)
             anchor = log_w[k]
         return {"market_clearing": keep, "numeraire": anchor}
+
+    def validity(self, x):
+        # With deficits fixed relative to world income, E'_j = ŵ_j Y_j + D_j/T·ΣŵY is negative
+        # when a surplus country's income falls far enough: no equilibrium of this closure.
+        return {"positive_expenditure": self._solve_parts(x["log_wage_change"])["E"] > 0}
+
+    def explain_failure(self, eq):
+        E = np.asarray(self._solve_parts(eq.x["log_wage_change"])["E"])
+        if self.closure == "deficits" and np.any(E <= 0):
+            who = [self.countries[i] for i in np.flatnonzero(E <= 0)]
+            return (f"No equilibrium with trade deficits held fixed relative to world income: the "
+                    f"expenditure of {', '.join(who)} would be negative (its surplus exceeds its "
+                    "income after the shock); closure='proportional' always has one.")
+        return None
 
     def outcomes(self, x):
         s = self.sigma
@@ -271,35 +333,35 @@ class Gravity(_CostShock):
         # Import price index over foreign sources, baseline import shares as CES weights.
         lam = self.baseline()["shares"]
         import_weights = lam * off / (lam * off).sum(0)[None, :]
-        w_cost = jnp.exp((1.0 - s) * log_w[:, None] + self.log_cost_change())
-        PM_hat = ((import_weights * w_cost).sum(0)) ** (1.0 / (1.0 - s))
+        log_w_cost = (1.0 - s) * log_w[:, None] + self.log_cost_change()
+        PM_hat = jnp.exp(logsumexp(log_w_cost, axis=0, b=import_weights) / (1.0 - s))
         base = self.baseline()
         safe = jnp.where(base_flows > 0, base_flows, 1.0)
         return {
             "wage_change": w_hat,
             "price_index_change": P_hat,
-            "welfare_change": 100.0 * (parts["E"] / base["expenditure"] / P_hat - 1.0),
-            "real_wage_change": 100.0 * (w_hat / P_hat - 1.0),
+            "welfare_pct": 100.0 * (parts["E"] / base["expenditure"] / P_hat - 1.0),
+            "real_wage_pct": 100.0 * (w_hat / P_hat - 1.0),
             "flows": flows,
-            "trade_change": jnp.where(base_flows > 0, 100.0 * (flows / safe - 1.0), 0.0),
+            "trade_pct": jnp.where(base_flows > 0, 100.0 * (flows / safe - 1.0), 0.0),
             "output": parts["Y"],
             "expenditure": parts["E"],
             "deficit": parts["E"] - parts["Y"],
             "world_income": parts["T"],
             "exports": exports,
             "imports": imports,
-            "exports_change": 100.0 * (exports / base_exports - 1.0),
-            "imports_change": 100.0 * (imports / base_imports - 1.0),
+            "exports_pct": 100.0 * (exports / base_exports - 1.0),
+            "imports_pct": 100.0 * (imports / base_imports - 1.0),
             "domestic_share": jnp.diagonal(new_lam),
-            "terms_of_trade_change": 100.0 * (w_hat / PM_hat - 1.0),
-            "market_clearing_gap": jnp.max(jnp.abs(parts["sales"] / parts["Y"] - 1.0)),
+            "terms_of_trade_pct": 100.0 * (w_hat / PM_hat - 1.0),
+            "market_clearing_gap": jnp.max(jnp.abs(jnp.expm1(parts["log_sales"] - parts["log_Y"]))),
         }
 
     # -- construction from data ------------------------------------------------------------------
     @classmethod
     def from_data(cls, df, coef: Mapping[str, float] | Any, sigma: float, closure: str = "deficits", *,
                   flow: str = "trade", exporter: str = "exporter", importer: str = "importer",
-                  numeraire: str = "world", cov: Any = None, linear_solve: str = "dense") -> "Gravity":
+                  numeraire: str = "world", cov: Any = None, linear_solve: str = "dense") -> Gravity:
         """The calibrated baseline: reproduces the flows of `df` exactly.
 
         **Arguments:**
@@ -314,7 +376,7 @@ class Gravity(_CostShock):
 
         **Returns:** a `Gravity` model at the zero-change experiment (new covariates = baseline).
         """
-        from ..data._load import check_trade, countries_of, pair_matrices
+        from ..data import check_trade, countries_of, pair_matrices
 
         if hasattr(coef, "coef") and hasattr(coef, "cov"):
             cov = coef.cov if cov is None else cov
@@ -330,6 +392,7 @@ class Gravity(_CostShock):
                    covariate_names=names, closure=closure, numeraire=numeraire, linear_solve=linear_solve)
 
 
+@final
 class GravityGegravity(_CostShock):
     """Structural gravity with the conventions of USITC `gegravity`'s `OneSectorGE` (v0.3).
 
@@ -343,7 +406,7 @@ class GravityGegravity(_CostShock):
     *baseline* shares y, e. Factory-gate prices follow from gegravity's y_i = (β_i p_i)^{1−σ}/Ω_i
     with y_i held fixed: p̂_i = (Ω_i/Ω'_i)^{1/(1−σ)}; Y'_i = p̂_i Y_i; E'_j = (E_j/Y_j) Y'_j; modelled flows
     X_ij = t_ij^{1−σ} E_j (Y_i/ΣY) / (Φ_j Ω_i). Welfare: gegravity's statistic (E/P)/(E'/P');
-    `welfare_change` = 100·((E'/P')/(E/P) − 1) to match `Gravity`.
+    `welfare_pct` = 100·((E'/P')/(E/P) − 1) to match `Gravity`.
 
     **How it differs from full GE (`Gravity`):** (1) the baseline does not reproduce the observed
     flows (it is the fitted gravity model, and uses reported Y, E); (2) the experiment's
@@ -357,33 +420,38 @@ class GravityGegravity(_CostShock):
     `new_covariates`, `tau_change`, `coef_cov`, `countries`, `covariate_names` as in `Gravity`,
     and static `reference` (the reference importer's code).
 
-    **Unknowns:** logs of 1/Φ (N−1, reference excluded) and 1/Ω (N), baseline and experiment.
+    **Unknowns:** logs of 1/Φ (N−1, reference excluded) and 1/Ω (N), baseline and experiment,
+    started from Sinkhorn's iteration (the resistance system is a matrix scaling).
 
-    **Outcomes** (percent changes, gegravity's names): `factory_gate_price_change`,
-    `omr_change`, `imr_change`, `gdp_change` (Y/P), `welfare_statistic`, `welfare_change`,
-    `terms_of_trade_change` (p/P), `output_change`, `expenditure_change`,
-    `foreign_exports_change`, `foreign_imports_change`, `intranational_trade_change`;
-    `baseline_flows`, `flows` (modelled), `trade_change`; `market_clearing_gap` and
+    **Outcomes** (percent changes, gegravity's names with `_change` written `_pct`):
+    `factory_gate_price_pct`, `omr_pct`, `imr_pct`, `gdp_pct` (Y/P), `welfare_pct`,
+    `terms_of_trade_pct` (p/P), `output_pct`, `expenditure_pct`, `foreign_exports_pct`,
+    `foreign_imports_pct`, `intranational_trade_pct`; `welfare_statistic` (gegravity's ratio
+    (E/P)/(E'/P')); `baseline_flows`, `flows` (modelled), `trade_pct`; `market_clearing_gap` and
     `baseline_market_clearing_gap`: max_i |Σ_j X_ij / Y_i − 1| in the experiment and the baseline.
     """
 
-    output: jnp.ndarray
-    expenditure: jnp.ndarray
+    output: jnp.ndarray = param(ndim=1)
+    expenditure: jnp.ndarray = param(ndim=1)
     reference: str = eqx.field(static=True)
 
     def __init__(self, output, expenditure, sigma, coef=None, covariates=None, new_covariates=None,
                  tau_change=None, coef_cov=None, countries=None, covariate_names=None, reference=None):
-        output, expenditure = _f64(output), _f64(expenditure)
-        if output.ndim != 1 or expenditure.shape != output.shape:
-            raise ValueError(f"GravityGegravity: parameters output {output.shape} and expenditure "
-                             f"{expenditure.shape} must be vectors of the same length N.")
+        shape = np.shape(output) if not isinstance(output, (str, bytes)) else ()
         self.output, self.expenditure = output, expenditure
-        _init_shock(self, output.shape[0], sigma, coef, covariates, new_covariates, tau_change, coef_cov,
-                    countries, covariate_names)
-        reference = self.countries[0] if reference is None else str(reference)
-        if reference not in self.countries:
-            raise ValueError(f"GravityGegravity: reference={reference!r} is not one of {list(self.countries)}.")
-        self.reference = reference
+        self._set_costs(shape[-1] if shape else 0, sigma, coef, covariates, new_covariates, tau_change,
+                        coef_cov, countries, covariate_names)
+        self.reference = self.countries[0] if reference is None or not self.countries else str(reference)
+
+    def __check_init__(self) -> None:
+        if _numeric(self.output) and _numeric(self.expenditure) and self.output.ndim == 1:
+            if self.expenditure.shape != self.output.shape:
+                raise ValueError(f"GravityGegravity: parameters output {self.output.shape} and expenditure "
+                                 f"{self.expenditure.shape} must be vectors of the same length N.")
+            self._check_shapes(self.output.shape[0])
+        if self.reference not in self.countries:
+            raise ValueError(
+                f"GravityGegravity: reference={self.reference!r} is not one of {list(self.countries)}.")
 
     def requirements(self):
         return (positive("output", self.output), positive("expenditure", self.expenditure)) \
@@ -393,10 +461,33 @@ class GravityGegravity(_CostShock):
         return self.countries.index(self.reference)
 
     def guess(self):
+        base_cost, new_cost = self._log_costs()
+        b_imr, b_omr = self._sinkhorn(base_cost)
+        imr, omr = self._sinkhorn(new_cost)
+        return {"base_imr": b_imr, "base_omr": b_omr, "imr": imr, "omr": omr}
+
+    def _sinkhorn(self, log_cost):
+        """The resistance system is a matrix scaling: alternate its two equations (Sinkhorn's
+        iteration, in logs, so no cost overflows) from 1, then pin Φ_ref = 1. It converges for
+        any positive costs; Newton polishes the last digits."""
+        y, e = self._shares()
+        log_y, log_e = jnp.log(y), jnp.log(e)
+
+        def round_(carry):
+            _, lo, k, _ = carry
+            li = -logsumexp(log_cost + log_y[:, None] + lo[:, None], axis=0)
+            new = -logsumexp(log_cost + log_e[None, :] + li[None, :], axis=1)
+            return li, new, k + 1, jnp.max(jnp.abs(new - lo))
+
+        def going(carry):
+            _, _, k, change = carry
+            return (k < _SINKHORN_ROUNDS) & ~(change <= 1e-12)  # a NaN change stops too
+
         n = self.output.shape[-1]
-        z = jnp.zeros(n - 1)
-        zn = jnp.zeros(n)
-        return {"base_imr": z, "base_omr": zn, "imr": z, "omr": zn}
+        zero = jnp.zeros(n)
+        li, lo, _, _ = jax.lax.while_loop(going, round_, (zero, zero, 0, jnp.asarray(jnp.inf)))
+        shift = li[self._ref()]
+        return jnp.delete(li - shift, self._ref(), assume_unique_indices=True), lo + shift
 
     def _log_costs(self):
         base = jnp.einsum("k,kij->ij", self.coef, self.covariates) if self.coef.shape[0] else \
@@ -432,36 +523,41 @@ class GravityGegravity(_CostShock):
         Y, E = self.output, self.expenditure
         y = Y / Y.sum()
         # (1−σ) ln p̂ = ln(1/Ω') − ln(1/Ω): gegravity's factory-gate equation with p = 1 at baseline.
-        p_hat = jnp.exp((lo1 - lo0) / (1.0 - s))
-        P_hat = jnp.exp((li0 - li1) / (1.0 - s))  # P = Φ^{1/(1−σ)}
-        pi_hat = jnp.exp((lo0 - lo1) / (1.0 - s))
-        new_Y = p_hat * Y
-        new_E = E / Y * new_Y
-        new_y = new_Y / new_Y.sum()
-        flows0 = jnp.exp(base_cost + jnp.log(E)[None, :] + jnp.log(y)[:, None] + li0[None, :] + lo0[:, None])
-        flows1 = jnp.exp(new_cost + jnp.log(new_E)[None, :] + jnp.log(new_y)[:, None] + li1[None, :] + lo1[:, None])
+        # Everything in logs, ratios as expm1 of log differences: at large σ the resistances and
+        # flows span hundreds of orders of magnitude, and a ratio of two underflowed flows is 0/0.
+        log_p_hat = (lo1 - lo0) / (1.0 - s)
+        log_P_hat = (li0 - li1) / (1.0 - s)  # P = Φ^{1/(1−σ)}
+        log_Y1 = log_p_hat + jnp.log(Y)
+        log_E1 = jnp.log(E) - jnp.log(Y) + log_Y1
+        log_y1 = log_Y1 - logsumexp(log_Y1)
+        log_f0 = base_cost + jnp.log(E)[None, :] + jnp.log(y)[:, None] + li0[None, :] + lo0[:, None]
+        log_f1 = new_cost + log_E1[None, :] + log_y1[:, None] + li1[None, :] + lo1[:, None]
         off = 1.0 - jnp.eye(Y.shape[-1])
 
-        def pct(new, old):
-            return 100.0 * (new / old - 1.0)
+        def pct(log_ratio):
+            return 100.0 * jnp.expm1(log_ratio)
 
-        real = new_E / E / P_hat
+        def foreign(log_f, axis):
+            return logsumexp(log_f, axis=axis, b=off)
+
+        log_real = log_E1 - jnp.log(E) - log_P_hat
         return {
-            "factory_gate_price_change": pct(p_hat, 1.0),
-            "omr_change": pct(pi_hat, 1.0),
-            "imr_change": pct(P_hat, 1.0),
-            "gdp_change": pct(p_hat / P_hat, 1.0),
-            "welfare_statistic": 1.0 / real,
-            "welfare_change": pct(real, 1.0),
-            "terms_of_trade_change": pct(p_hat / P_hat, 1.0),
-            "output_change": pct(new_Y, Y),
-            "expenditure_change": pct(new_E, E),
-            "foreign_exports_change": pct((flows1 * off).sum(1), (flows0 * off).sum(1)),
-            "foreign_imports_change": pct((flows1 * off).sum(0), (flows0 * off).sum(0)),
-            "intranational_trade_change": pct(jnp.diagonal(flows1), jnp.diagonal(flows0)),
-            "baseline_flows": flows0,
-            "flows": flows1,
-            "trade_change": pct(flows1, flows0),
-            "market_clearing_gap": jnp.max(jnp.abs(flows1.sum(1) / new_Y - 1.0)),
-            "baseline_market_clearing_gap": jnp.max(jnp.abs(flows0.sum(1) / Y - 1.0)),
+            "factory_gate_price_pct": pct(log_p_hat),
+            "omr_pct": pct(-log_p_hat),
+            "imr_pct": pct(log_P_hat),
+            "gdp_pct": pct(log_p_hat - log_P_hat),
+            "welfare_statistic": jnp.exp(-log_real),
+            "welfare_pct": pct(log_real),
+            "terms_of_trade_pct": pct(log_p_hat - log_P_hat),
+            "output_pct": pct(log_Y1 - jnp.log(Y)),
+            "expenditure_pct": pct(log_E1 - jnp.log(E)),
+            "foreign_exports_pct": pct(foreign(log_f1, 1) - foreign(log_f0, 1)),
+            "foreign_imports_pct": pct(foreign(log_f1, 0) - foreign(log_f0, 0)),
+            "intranational_trade_pct": pct(jnp.diagonal(log_f1) - jnp.diagonal(log_f0)),
+            "baseline_flows": jnp.exp(log_f0),
+            "flows": jnp.exp(log_f1),
+            "trade_pct": pct(log_f1 - log_f0),
+            "market_clearing_gap": jnp.max(jnp.abs(jnp.expm1(logsumexp(log_f1, axis=1) - log_Y1))),
+            "baseline_market_clearing_gap":
+                jnp.max(jnp.abs(jnp.expm1(logsumexp(log_f0, axis=1) - jnp.log(Y)))),
         }

@@ -19,16 +19,17 @@ themselves for an empirical distribution, and concatenated rules for a mixture.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
-import scipy.special as sps
 from jax.nn import logsumexp
 
-from ..core.model import check_requirements, param
+from ..core import Requirement, greater_than, param, positive
 
 __all__ = [
     "IncomeDistribution",
@@ -45,15 +46,6 @@ __all__ = [
 def shift_and_spread(y, mean, shift, spread):
     """y ↦ μ + λ(y − μ) + δ: a mean-preserving spread (λ > 1) followed by a shift δ (FOSD if δ > 0)."""
     return mean + spread * (y - mean) + shift
-
-
-def replace_static(module: eqx.Module, **changes):
-    """A copy of `module` with static fields changed (`eqx.tree_at` cannot reach them), without
-    re-running validation: the other fields may be traced."""
-    new = object.__new__(type(module))
-    for name in module.__dataclass_fields__:
-        object.__setattr__(new, name, changes.get(name, getattr(module, name)))
-    return new
 
 
 def _log_weights(w: np.ndarray, log_norm: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -75,9 +67,11 @@ class IncomeDistribution(eqx.Module):
     def _base_min(self):
         raise NotImplementedError
 
-    def refined(self) -> "IncomeDistribution":
+    def refined(self) -> IncomeDistribution:
         """The same distribution with a rule of twice the nodes (itself if exact)."""
-        return self
+        if "n_nodes" not in self.__dataclass_fields__:
+            return self
+        return dataclasses.replace(self, n_nodes=2 * self.n_nodes)
 
     def quadrature(self):
         """**Returns:** `(y, log_w)`: income nodes and log-weights (summing to one in levels)."""
@@ -103,11 +97,39 @@ class IncomeDistribution(eqx.Module):
         h = (lambda y: 1.0 / (1.0 + jnp.exp(-0.15 * (y - 4.0)))) if h is None else h
         return jnp.abs(self.expectation(h) - self.refined().expectation(h))
 
-    def requirements(self):
+    def requirements(self) -> tuple[Requirement, ...]:
+        """The admissible domain of the parameters (checked at construction when concrete)."""
         return ()
 
+    def __repr__(self) -> str:
+        # values, not f64[] placeholders, like the models that hold these distributions
+        parts = []
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if eqx.is_array(value) and _concrete(value):
+                array = np.asarray(value)
+                value = array.item() if array.ndim == 0 else array.tolist()
+            parts.append(f"{field.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
     def __check_init__(self) -> None:
-        check_requirements(self)
+        cls = type(self).__name__
+        for field in dataclasses.fields(self):
+            if field.metadata.get("static") or field.name == "components":
+                continue
+            value = getattr(self, field.name)
+            if not eqx.is_inexact_array(value):
+                raise ValueError(f"{cls}: parameter {field.name}={value!r} is not a number.")
+            if _concrete(value) and not np.all(np.isfinite(np.asarray(value))):
+                raise ValueError(f"{cls}: parameter {field.name}={np.asarray(value).tolist()} is not finite.")
+        for req in self.requirements():
+            if _concrete(req.ok) and not bool(np.asarray(req.ok)):
+                raise ValueError(f"{cls}: parameter {req.name}={np.asarray(req.value).tolist()} is outside "
+                                 f"its admissible domain ({req.domain}).")
+
+
+def _concrete(value) -> bool:
+    return not isinstance(value, jax.core.Tracer)
 
 
 class ShiftedGamma(IncomeDistribution):
@@ -125,6 +147,8 @@ class ShiftedGamma(IncomeDistribution):
     spread: jnp.ndarray = param(1.0)
 
     def _base_quadrature(self):
+        import scipy.special as sps  # here, not at import: `import diffecon` stays light
+
         u, w = sps.roots_genlaguerre(self.n_nodes, self.shape - 1.0)
         keep, log_w = _log_weights(w, math.lgamma(self.shape))
         return self.y_min + self.scale * jnp.asarray(u[keep]), jnp.asarray(log_w)
@@ -135,20 +159,17 @@ class ShiftedGamma(IncomeDistribution):
     def _base_min(self):
         return self.y_min
 
-    def refined(self):
-        return replace_static(self, n_nodes=2 * self.n_nodes)
-
     def median(self):
         """Median income (closed form y_min + scale·ln 2 for shape 1, the paper's 5.1589/2.3863)."""
         if self.shape == 1.0:
             q = jnp.log(2.0)
         else:
+            import scipy.special as sps
+
             q = float(sps.gammaincinv(self.shape, 0.5))
         return shift_and_spread(self.y_min + self.scale * q, self._base_mean(), self.shift, self.spread)
 
     def requirements(self):
-        from ..core.model import positive
-
         return (positive("scale", self.scale), positive("spread", self.spread))
 
 
@@ -172,6 +193,8 @@ class LogNormal(IncomeDistribution):
     spread: jnp.ndarray = param(1.0)
 
     def _base_quadrature(self):
+        import scipy.special as sps
+
         z, w = sps.roots_hermite(self.n_nodes)
         keep, log_w = _log_weights(w, 0.5 * math.log(math.pi))
         y = self.y_min + jnp.exp(self.mu + math.sqrt(2.0) * self.sigma * jnp.asarray(z[keep]))
@@ -183,12 +206,7 @@ class LogNormal(IncomeDistribution):
     def _base_min(self):
         return self.y_min
 
-    def refined(self):
-        return replace_static(self, n_nodes=2 * self.n_nodes)
-
     def requirements(self):
-        from ..core.model import positive
-
         return (positive("sigma", self.sigma), positive("spread", self.spread))
 
 
@@ -213,12 +231,7 @@ class Uniform(IncomeDistribution):
     def _base_min(self):
         return self.low
 
-    def refined(self):
-        return replace_static(self, n_nodes=2 * self.n_nodes)
-
     def requirements(self):
-        from ..core.model import greater_than
-
         return (greater_than("high - low", self.high - self.low, 0.0), greater_than("spread", self.spread, 0.0))
 
 
@@ -228,16 +241,17 @@ class Empirical(IncomeDistribution):
     The rule is exact: the expectation is the weighted mean over the atoms.
     """
 
-    incomes: jnp.ndarray = param()
-    weights: jnp.ndarray = param(None)
+    incomes: jnp.ndarray = param(ndim=1)
+    weights: jnp.ndarray = param(ndim=1)
     shift: jnp.ndarray = param(0.0)
     spread: jnp.ndarray = param(1.0)
 
     def __init__(self, incomes, weights=None, shift=0.0, spread=1.0):
-        self.incomes = jnp.asarray(incomes, jnp.float64)
-        self.weights = jnp.ones_like(self.incomes) if weights is None else jnp.asarray(weights, jnp.float64)
-        self.shift = jnp.asarray(shift, jnp.float64)
-        self.spread = jnp.asarray(spread, jnp.float64)
+        # the fields' converters make float64 arrays (and name a value that is not a number)
+        self.incomes = incomes
+        self.weights = np.ones(np.shape(incomes)) if weights is None else weights
+        self.shift = shift
+        self.spread = spread
 
     def _log_w(self):
         log_w = jnp.log(self.weights)
@@ -253,8 +267,6 @@ class Empirical(IncomeDistribution):
         return jnp.min(self.incomes)
 
     def requirements(self):
-        from ..core.model import positive
-
         return (positive("weights", self.weights), positive("spread", self.spread))
 
 
@@ -263,15 +275,15 @@ class Mixture(IncomeDistribution):
     component rules concatenated, never a new rule (§11 of the spec)."""
 
     components: tuple
-    weights: jnp.ndarray = param()
+    weights: jnp.ndarray = param(ndim=1)
     shift: jnp.ndarray = param(0.0)
     spread: jnp.ndarray = param(1.0)
 
     def __init__(self, components, weights, shift=0.0, spread=1.0):
         self.components = tuple(components)
-        self.weights = jnp.asarray(weights, jnp.float64)
-        self.shift = jnp.asarray(shift, jnp.float64)
-        self.spread = jnp.asarray(spread, jnp.float64)
+        self.weights = weights
+        self.shift = shift
+        self.spread = spread
 
     def _log_shares(self):
         return jnp.log(self.weights) - logsumexp(jnp.log(self.weights))
@@ -293,8 +305,6 @@ class Mixture(IncomeDistribution):
         return Mixture([c.refined() for c in self.components], self.weights, self.shift, self.spread)
 
     def requirements(self):
-        from ..core.model import positive
-
         reqs = [positive("weights", self.weights), positive("spread", self.spread)]
         for c in self.components:
             reqs.extend(c.requirements())

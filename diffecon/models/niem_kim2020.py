@@ -4,7 +4,7 @@ Seoul Journal of Economics 33(2).
 N firms choose qualities q_1 > … > q_N > 0 (stage 1), then compete in prices (stage 2) for a
 fully covered market of Ψ consumers whose willingness to pay θ is uniform on [1, b]. A unit of
 quality q costs a·q to produce; quality itself costs q^z/z (R&D). Trade merges two identical
-markets S and T into one of size S + T.
+markets S and T into one of size S + T (`diffecon.policy.market_integration.niem_kim_trade`).
 
 The game is solved as two nested implicit functions:
 
@@ -14,21 +14,27 @@ The game is solved as two nested implicit functions:
 - the quality stage is dΠ_i/dq_i = 0 (Appendix A1), the *total* derivative through the price
   stage, taken by forward-mode autodiff through the linear solve.
 
-`niem_kim_trade` compares autarky (markets S and T) with trade (market S + T) and splits the
-regional welfare between the countries (eq. 5).
+Qualities scale as Ψ^{1/(z−1)} (Lemma 3), e^{±250} at z = 1.01 and Ψ = 10: the equations are
+evaluated on qualities relative to the top one (the price stage is homogeneous of degree one),
+so no intermediate quantity, nor its second derivative, leaves the float64 range.
 """
 
 from __future__ import annotations
+
+from typing import final
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from ..core._bisect import bisect
-from ..core.model import Model, Requirement, between, greater_than, param, positive
-from ..core.solve import solve
+from ..core import AbstractModel, Requirement, between, bisect, greater_than, param, positive
 
-__all__ = ["NiemKim2020", "niem_kim_trade"]
+__all__ = ["NiemKim2020"]
+
+# exp() of a log beyond this over- or underflows float64 (e^709.78 is the largest double)
+_LOG_RANGE = 708.0
+# slack allowed in the validity inequalities (unit-free θ gaps, O(1))
+_SLACK_TOL = 1e-12
 
 
 def _tridiagonal_solve(M, r):
@@ -51,39 +57,68 @@ def _tridiagonal_solve(M, r):
     return jnp.stack(p)
 
 
-def _quality_from_steps(steps):
-    """q_N = exp(v_N), q_i = q_{i+1} + exp(v_i): positive and strictly ranked by construction."""
-    return jnp.cumsum(jnp.exp(steps)[::-1])[::-1]
+def _log_quality_from_steps(steps):
+    """ln q from the log steps: q_N = exp(v_N), q_i = q_{i+1} + exp(v_i), so ln q_i is the
+    log-sum-exp of v_i … v_N (positive and strictly ranked by construction, never formed)."""
+    return jax.lax.cumlogsumexp(steps, reverse=True)
 
 
-@jax.jit
-def _duopoly_log_quality(a, b, z, size):
-    """Unitary-market N = 2 equilibrium from the closed-form FOCs (spec §3), for the start point.
+class _Duopoly(eqx.Module):
+    """The N = 2 quality stage in closed form (spec §3), in coordinates that keep its digits.
 
-    With t = q_2/(q_1 − q_2) the FOCs give q_1(t), q_2(t); the equilibrium t solves
-    t·q_1(t) = (1 + t)·q_2(t) on (0, t_max), found by bisection in logs (sign changes once).
-    Returns (log q_1, log q_2) at market size `size`.
+    With t = q_2/(q_1 − q_2) ∈ (0, t_max) the FOCs are
+    q_1^{z−1} = Ψ[(b−a)² − (1−a)²t²]/(4(b−1)) and
+    q_2^{z−1} = Ψ(1−a)²(t_max − t)(t_max + t + 2)/(2(b−1)),
+    where t_max = −1 + √(1 + (b+a−2)/(1−a)) is where firm 2's marginal revenue vanishes. For large
+    z the equilibrium t lies within e^{−50} of t_max (q_2^{z−1} ≪ q_1^{z−1}), and for z near 1
+    within e^{−100} of 0, so t is carried as y with t = t_max·sigmoid(y): both t and t_max − t
+    keep their relative precision, which a ratio of qualities cannot.
     """
-    k = 1.0 / (z - 1.0)
-    t_max = -1.0 + jnp.sqrt(1.0 + (b + a - 2.0) / (1.0 - a))
-    tiny = jnp.finfo(jnp.float64).tiny
 
-    def logs(t):
-        top = jnp.maximum((b - a) ** 2 - (1 - a) ** 2 * t**2, tiny) / (4 * (b - 1))
-        bottom = jnp.maximum((1 - a) * ((b + a - 2) - (1 - a) * (2 * t + t**2)), tiny) / (2 * (b - 1))
-        return k * jnp.log(top), k * jnp.log(bottom)
+    a: jax.Array
+    b: jax.Array
+    z: jax.Array
+    size: jax.Array
 
-    def gap(t):
-        log_q1, log_q2 = logs(t)
-        return jnp.log(t) + log_q1 - jnp.log1p(t) - log_q2
+    def log_t_max(self):
+        x = (self.b + self.a - 2.0) / (1.0 - self.a)
+        return jnp.log(x) - jnp.log1p(jnp.sqrt(1.0 + x))  # √(1+x) − 1 without cancellation
 
-    # 24 halvings put t within 6e-8·t_max of the root: Newton finishes in one or two steps
-    lo, hi = bisect(lambda mid: ~(gap(mid) > 0), 0.0 * t_max, t_max, 24)
-    log_q1, log_q2 = logs(0.5 * (lo + hi))
-    return log_q1 + k * jnp.log(size), log_q2 + k * jnp.log(size)
+    def log_t(self, y):
+        """(ln t, ln(t_max − t), t, t_max)."""
+        log_t_max = self.log_t_max()
+        log_t = log_t_max + jax.nn.log_sigmoid(y)
+        log_gap = log_t_max + jax.nn.log_sigmoid(-y)
+        return log_t, log_gap, jnp.exp(log_t), jnp.exp(log_t_max)
+
+    def log_marginal_revenue(self, y):
+        """ln of each firm's marginal revenue in a unit market (the FOCs' right-hand sides / Ψ)."""
+        a, b = self.a, self.b
+        log_t, log_gap, t, t_max = self.log_t(y)
+        top = jnp.log((b - a - (1 - a) * t) * (b - a + (1 - a) * t)) - jnp.log(4 * (b - 1))
+        bottom = (2 * jnp.log1p(-a) + log_gap + jnp.log(t_max + t + 2.0)) - jnp.log(2 * (b - 1))
+        return top, bottom
+
+    def log_ratio(self, y):
+        """ln(q_2/q_1) = ln t − ln(1 + t)."""
+        log_t = self.log_t(y)[0]
+        return log_t - jnp.logaddexp(0.0, log_t)
+
+    def start(self):
+        """(ln q_1, y) at the equilibrium: bisection on y for t(q_1 − q_2) = q_2 in logs."""
+        def excess(y):  # (z−1)·[ln q_2 − ln q_1] from the FOCs against (z−1)·ln(q_2/q_1)
+            top, bottom = self.log_marginal_revenue(y)
+            return (bottom - top) - (self.z - 1.0) * self.log_ratio(y)
+
+        # y spans t from t_max·e^{−10⁶} to t_max(1 − e^{−10⁶}); 80 halvings leave 2e-12 in y
+        lo, hi = bisect(lambda mid: excess(mid) > 0, -1e6 + 0.0 * self.z, 1e6 + 0.0 * self.z, 80)
+        y = 0.5 * (lo + hi)
+        top, _ = self.log_marginal_revenue(y)
+        return (jnp.log(self.size) + top) / (self.z - 1.0), y
 
 
-class NiemKim2020(Model):
+@final
+class NiemKim2020(AbstractModel):
     """Niem & Kim (2020): quality-then-price competition in a covered vertical market.
 
     **Parameters:**
@@ -99,11 +134,20 @@ class NiemKim2020(Model):
     **Unknowns:** `quality_steps` x ∈ R^N: log quality steps, q_N = exp(x_N),
     q_i = q_{i+1} + exp(x_i) (positive and ranked by construction); the start point is the N = 2
     closed-form solution (`reference_steps`).
-    **Equations:** `quality_choice`, (dΠ_i/dq_i)/q_i^{z−1} = 0 for each firm, the total
-    derivative of profit through the price stage (Appendix A1), relative to marginal R&D cost.
+    **Equations:** `quality_choice`, (dΠ_i/dq_i)/q_i^{z−1} = Ψ·MR_i(q/q_1)/q_i^{z−1} − 1 = 0 for
+    each firm: the total derivative of profit through the price stage (Appendix A1) relative to
+    marginal R&D cost. The marginal revenue MR_i of a unit market is homogeneous of degree zero
+    in the qualities, so it is evaluated at q/q_1 and the rest in logs.
+
+    **Validity** (each a condition of the paper's covered-market equilibrium, spec §4):
+    `market_shares_positive` (b > θ_1 > … > θ_{N−1} > 1), `price_kink_down` and `price_kink_up`
+    (p_N = q_N is the bottom firm's best price: lowering it gains no buyers, raising it, which
+    uncovers the market, does not pay), `profits_positive`, and `within_float64_range` (every
+    q_i and every outcome a finite float64: q scales as Ψ^{1/(z−1)}, beyond e^{±708} for z near
+    1 with Ψ or the cost terms far from 1; `log_quality` is the outcome to read there).
 
     **Outcomes** (arrays over firms, highest quality first):
-    - `quality` q_i and `price` p_i (eq. 4 given q; p_N = q_N);
+    - `quality` q_i, `log_quality` ln q_i and `price` p_i (eq. 4 given q; p_N = q_N);
     - `theta`: the interior market boundaries θ_1 > … > θ_{N−1}, θ_i = (p_i − p_{i+1})/(q_i − q_{i+1});
       the outer ones are b and 1;
     - `market_share` (θ_{i−1} − θ_i)/(b − 1) and `demand` D_i = Ψ·market_share_i;
@@ -114,15 +158,14 @@ class NiemKim2020(Model):
     - `consumer_surplus_total`, `producer_surplus_total`, `welfare` W = Σ (CS_i + PS_i);
     - `cover_slack_down`, `cover_slack_up`: the bottom firm's price-kink conditions (spec §4;
       both ≥ 0 when p_N = q_N is its best price, neither lowering nor raising it pays);
-    - `covered_market`: True when the covered-corner equilibrium is valid (kink conditions hold,
-      boundaries strictly inside (1, b) and ordered, every profit positive). Outside it the
-      numbers solve the covered-market FOCs but are not the paper's equilibrium.
+    - `covered_market` (bool): every validity condition of the covered corner holds (kink
+      conditions, boundaries strictly inside (1, b) and ordered, every profit positive).
     """
 
-    size: jnp.ndarray = param(10.0)
-    a: jnp.ndarray = param(0.1)
-    b: jnp.ndarray = param(4.0)
-    z: jnp.ndarray = param(2.0)
+    size: jax.Array = param(10.0)
+    a: jax.Array = param(0.1)
+    b: jax.Array = param(4.0)
+    z: jax.Array = param(2.0)
     n_firms: int = eqx.field(static=True, default=2)
 
     def __check_init__(self):
@@ -202,11 +245,14 @@ class NiemKim2020(Model):
         lowest = one if covered else jnp.maximum(one, price[-1:] / quality[-1:])
         return jnp.concatenate([self.b * one, inner, lowest])
 
+    def _revenue(self, quality, price, covered: bool = True):
+        """D_i (p_i − a q_i) for a market of one consumer (Ψ = 1)."""
+        theta = self.boundaries(quality, price, covered)
+        return (theta[:-1] - theta[1:]) / (self.b - 1.0) * (price - self.a * quality)
+
     def profit_at(self, quality, price, covered: bool = True):
         """Π_i = D_i (p_i − a q_i) − q_i^z/z at given ranked qualities and any prices."""
-        theta = self.boundaries(quality, price, covered)
-        demand = self.size * (theta[:-1] - theta[1:]) / (self.b - 1.0)
-        return demand * (price - self.a * quality) - quality**self.z / self.z
+        return self.size * self._revenue(quality, price, covered) - quality**self.z / self.z
 
     def profits(self, quality):
         """Π_i(q, p(q)): each firm's profit after the (covered-corner) price stage."""
@@ -225,66 +271,103 @@ class NiemKim2020(Model):
         ranked_profit = self.profit_at(ranked, self.subgame_prices(ranked), covered=False)
         return ranked_profit[jnp.argsort(order)][firm]
 
-    def marginal_profit(self, quality):
-        """dΠ_i/dq_i, the total own-quality derivative through p(q) (stage-1 FOC, App. A1).
+    def _marginal_revenue(self, quality):
+        """d[D_i (p_i − a q_i)]/dq_i of a unit market, through p(q) (homogeneous of degree 0).
 
         One forward-mode pass per firm through the linear price solve; the bottom firm's own
         price moves one-for-one with its quality (dp_N/dq_N = 1, the covered corner).
         """
+        def revenue(q):
+            return self._revenue(q, self.prices(q))
+
         basis = jnp.eye(self.n_firms, dtype=quality.dtype)
-        derivative = jax.vmap(lambda e: jax.jvp(self.profits, (quality,), (e,))[1])(basis)
+        derivative = jax.vmap(lambda e: jax.jvp(revenue, (quality,), (e,))[1])(basis)
         return jnp.diagonal(derivative)
+
+    def marginal_profit(self, quality):
+        """dΠ_i/dq_i, the total own-quality derivative through p(q) (stage-1 FOC, App. A1)."""
+        return self.size * self._marginal_revenue(quality) - quality ** (self.z - 1.0)
 
     # ---- stage 1: qualities ----------------------------------------------------------------
 
+    def _duopoly(self):
+        return _Duopoly(self.a, self.b, self.z, self.size)
+
     def reference_steps(self):
-        """The start point in log-step coordinates: the N = 2 closed-form equilibrium (for more
-        firms, the duopoly's top step with the bottom quality split geometrically below)."""
-        log_q1, log_q2 = _duopoly_log_quality(self.a, self.b, self.z, self.size)
-        q1, q2 = jnp.exp(log_q1), jnp.exp(log_q2)
+        """The N = 2 closed-form equilibrium in log-step coordinates (for more firms, its top
+        step with the bottom quality split geometrically below): the start for N ≥ 3."""
+        log_q1, y = self._duopoly().start()
+        log_q2 = log_q1 + self._duopoly().log_ratio(y)
+        top = log_q1 + jnp.log1p(-jnp.exp(log_q2 - log_q1))
         if self.n_firms == 2:
-            return jnp.stack([jnp.log(q1 - q2), log_q2])
-        lower = q2 * 0.5 ** jnp.arange(self.n_firms - 1, dtype=q2.dtype)  # q_2, q_2/2, ...
-        quality = jnp.concatenate([q1[None], lower])
-        return jnp.log(jnp.concatenate([quality[:-1] - quality[1:], quality[-1:]]))
+            return jnp.stack([top, log_q2])
+        # q_2, q_2/2, ...: steps q_2/2^j below q_2, then q_1 − q_2 on top
+        j = jnp.arange(self.n_firms - 2, dtype=log_q2.dtype)
+        lower = log_q2 - (j + 1) * jnp.log(2.0)
+        return jnp.concatenate([top[None], lower, (log_q2 - (self.n_firms - 2) * jnp.log(2.0))[None]])
+
+    def log_quality(self, x):
+        """ln q from the unknowns, highest first."""
+        if self.n_firms == 2:
+            log_q1 = x["log_top_quality"]
+            return jnp.stack([log_q1, log_q1 + self._duopoly().log_ratio(x["bottom_position"])])
+        return _log_quality_from_steps(x["quality_steps"])
 
     def quality(self, x):
-        """q from the unknowns: q_N = exp(x_N), q_i = q_{i+1} + exp(x_i) (positive and ranked)."""
-        return _quality_from_steps(x["quality_steps"])
+        """q from the unknowns: positive and strictly ranked."""
+        return jnp.exp(self.log_quality(x))
 
     def guess(self):
-        # The N = 2 closed form at this point's own parameters (`sweep` starts every point at
-        # its own guess); the residuals never evaluate it, so Newton's iterations stay cheap.
+        # N = 2: the closed-form equilibrium at this point's own parameters (`sweep` starts
+        # every point at its own guess). N ≥ 3: the duopoly with the bottom split below.
+        if self.n_firms == 2:
+            log_q1, y = self._duopoly().start()
+            return {"log_top_quality": log_q1, "bottom_position": y}
         return {"quality_steps": self.reference_steps()}
 
-    def residuals(self, x):
-        quality = self.quality(x)
-        return {"quality_choice": self.marginal_profit(quality) / quality ** (self.z - 1.0)}
+    def _relative(self, x):
+        """(ln q, q/q_1): log qualities and qualities relative to the top one (in (0, 1])."""
+        log_q = self.log_quality(x)
+        return log_q, jnp.exp(log_q - log_q[0])
 
-    def outcomes(self, x):
-        quality = self.quality(x)
-        price = self.prices(quality)
-        theta = self.boundaries(quality, price)
+    def residuals(self, x):
+        log_q = self.log_quality(x)
+        if self.n_firms == 2:
+            # ln(Ψ MR_i) − (z − 1) ln q_i: the FOCs in logs, each side finite for every y
+            top, bottom = self._duopoly().log_marginal_revenue(x["bottom_position"])
+            log_gain = jnp.log(self.size) + jnp.stack([top, bottom]) - (self.z - 1.0) * log_q
+            return {"quality_choice": log_gain}
+        # Ψ MR_i / q_i^{z−1} − 1 with the power in logs: q_i^{z−1} may be e^{±700} on its own
+        relative = jnp.exp(log_q - log_q[0])
+        log_cost = (self.z - 1.0) * log_q - jnp.log(self.size)
+        gain = self._marginal_revenue(relative) * jnp.exp(-jnp.clip(log_cost, -_LOG_RANGE, _LOG_RANGE))
+        return {"quality_choice": gain - 1.0}
+
+    def _surplus(self, x):
+        """Everything of `outcomes` but the flags; levels = (scale of q_1) × unit-market values."""
+        log_q, relative = self._relative(x)
+        log_q1 = log_q[0]
+        price_rel = self.prices(relative)
+        theta = self.boundaries(relative, price_rel)
         width = theta[:-1] - theta[1:]
         density = self.size / (self.b - 1.0)
         demand = density * width
-        rd_cost = quality**self.z / self.z
+        quality = jnp.exp(log_q)
+        # p_N = q_N (the covered corner) in levels, so that a bottom quality far below the top
+        # one (q_N/q_1 < e^{-708} as z → 1) keeps its own scale
+        price = (jnp.exp(log_q1) * price_rel).at[-1].set(quality[-1])
+        rd_cost = jnp.exp(self.z * log_q) / self.z
         producer = demand * (price - self.a * quality) - rd_cost
         consumer = density * (quality * (theta[:-1] ** 2 - theta[1:] ** 2) / 2 - price * width)
         # Bottom firm's price kink (spec §4): lowering p_N gains no buyers, raising it loses
-        # buyers at θ = 1 as well as to firm N−1.
-        step = quality[-2] - quality[-1]
-        margin = price[-1] - self.a * quality[-1]
+        # buyers at θ = 1 as well as to firm N−1. Unit-free: in relative qualities.
+        step = relative[-2] - relative[-1]
+        margin = price_rel[-1] - self.a * relative[-1]
         slack_down = (theta[-2] - 1.0) - margin / step
-        slack_up = (1.0 - self.a) * quality[-1] * (1.0 / step + 1.0 / quality[-1]) - (theta[-2] - 1.0)
-        covered = (
-            (slack_down >= -1e-12)
-            & (slack_up >= -1e-12)
-            & jnp.all(width > 0)
-            & jnp.all(producer > 0)
-        )
+        slack_up = (1.0 - self.a) * (relative[-1] / step + 1.0) - (theta[-2] - 1.0)
         return {
             "quality": quality,
+            "log_quality": log_q,
             "price": price,
             "theta": theta[1:-1],
             "market_share": width / (self.b - 1.0),
@@ -297,55 +380,53 @@ class NiemKim2020(Model):
             "welfare": jnp.sum(consumer) + jnp.sum(producer),
             "cover_slack_down": slack_down,
             "cover_slack_up": slack_up,
-            "covered_market": covered,
         }
 
+    def validity(self, x):
+        # Keys in sorted order (a pytree's, hence the reason codes'), so that a point with no
+        # equilibrium is reported as such before any overflow of its numbers.
+        out = self._surplus(x)
+        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in out.values()]))
+        return {
+            "market_shares_positive": jnp.all(out["market_share"] > 0),
+            "price_kink_down": out["cover_slack_down"] >= -_SLACK_TOL,
+            "price_kink_up": out["cover_slack_up"] >= -_SLACK_TOL,
+            "profits_positive": jnp.all(out["producer_surplus"] > 0),
+            "within_float64_range": jnp.all(jnp.abs(out["log_quality"]) <= _LOG_RANGE) & finite,
+        }
 
-def niem_kim_trade(S, T, a=0.1, b=4.0, z=2.0, home_share=0.5, *, n_firms=2, cs_scale=1.0):
-    """Autarky (markets S and T) against trade (one market S + T, no trade costs), eq. (5).
+    def outcomes(self, x):
+        out = self._surplus(x)
+        covered = jnp.all(jnp.stack(list(self.validity(x).values())))
+        return {**out, "covered_market": covered}
 
-    The N firms' location under trade is not determined by the model; Home firms earn the
-    share ω = `home_share` of regional producer surplus, Home consumers the share S/(S+T) of
-    regional consumer surplus.
-
-    **Arguments:**
-    - `S`, `T`: Home and Foreign market sizes (> 0);
-    - `a`, `b`, `z`, `n_firms`: as for `NiemKim2020`;
-    - `home_share`: ω ∈ [0, 1];
-    - `cs_scale`: multiplies every consumer surplus. 1 is the paper's formula (density
-      Ψ/(b − 1)); `b − 1` reproduces the paper's Table 3, which prints (b − 1) times it.
-
-    **Returns:** dict with the `NiemKim2020` outcomes of each market under `"home"`,
-    `"foreign"` (autarky) and `"region"` (trade), and the welfare accounts
-    `welfare_home_autarky`, `welfare_foreign_autarky`, `welfare_home_trade`,
-    `welfare_foreign_trade`, `welfare_region_trade`, `gain_home`, `gain_foreign`, `gain_region`
-    (all scalars; differentiable in every argument except `n_firms`).
-    """
-    omega = jnp.asarray(home_share, jnp.float64)
-    if not isinstance(omega, jax.core.Tracer) and not bool(jnp.all((omega >= 0) & (omega <= 1))):
-        raise ValueError(
-            f"niem_kim_trade: parameter home_share={omega.tolist()} is outside its admissible "
-            "domain (home_share in [0, 1])."
-        )
-    markets = {
-        name: solve(NiemKim2020(size, a, b, z, n_firms)).outcomes
-        for name, size in (("home", S), ("foreign", T), ("region", jnp.asarray(S) + jnp.asarray(T)))
-    }
-
-    def welfare(out, consumer_weight=1.0, producer_weight=1.0):
-        return (consumer_weight * cs_scale * out["consumer_surplus_total"]
-                + producer_weight * out["producer_surplus_total"])
-
-    region = markets["region"]
-    home_consumers = jnp.asarray(S) / (jnp.asarray(S) + jnp.asarray(T))
-    accounts = {
-        "welfare_home_autarky": welfare(markets["home"]),
-        "welfare_foreign_autarky": welfare(markets["foreign"]),
-        "welfare_home_trade": welfare(region, home_consumers, omega),
-        "welfare_foreign_trade": welfare(region, 1.0 - home_consumers, 1.0 - omega),
-        "welfare_region_trade": welfare(region),
-    }
-    accounts["gain_home"] = accounts["welfare_home_trade"] - accounts["welfare_home_autarky"]
-    accounts["gain_foreign"] = accounts["welfare_foreign_trade"] - accounts["welfare_foreign_autarky"]
-    accounts["gain_region"] = accounts["gain_home"] + accounts["gain_foreign"]
-    return {**markets, **accounts}
+    def explain_failure(self, eq):
+        # A failed point's values are NaN in `eq`; for N = 2 the closed-form start is the
+        # equilibrium of the first-order conditions, so its validity tells what went wrong.
+        if self.n_firms > 2:
+            if not all(bool(jnp.all(jnp.isfinite(v))) for v in jax.tree_util.tree_leaves(eq.x)):
+                return (f"No equilibrium with {self.n_firms} firms was found: Newton left the region "
+                        "where the first-order conditions are finite, as when the bottom firm's quality "
+                        "is driven to 0 because fewer firms fit this market (Lemmas 1–2).")
+            x = eq.x
+        else:
+            x = self.guess()
+        out = {k: jnp.asarray(v) for k, v in self._surplus(x).items()}
+        valid = {k: bool(v) for k, v in self.validity(x).items()}
+        log_q = ", ".join(f"{float(v):.4g}" for v in out["log_quality"])
+        if not valid["price_kink_up"]:
+            return ("No equilibrium of the covered-market model: the bottom firm would raise its price "
+                    "above q_N and leave the market uncovered (b is above the covered-corner bound for "
+                    "these a and z, spec §4); the model has no uncovered regime.")
+        if not valid["price_kink_down"]:
+            return ("No equilibrium of the covered-market model: the bottom firm would cut its price "
+                    "below q_N to win buyers from firm N − 1 (b is below the covered-corner bound for "
+                    "these a and z, spec §4).")
+        if not (valid["market_shares_positive"] and valid["profits_positive"]):
+            return (f"No equilibrium with {self.n_firms} firms: at the solution of the first-order "
+                    "conditions a firm has no buyers or a negative profit.")
+        if not valid["within_float64_range"]:
+            return (f"The equilibrium exists, but its qualities or surpluses lie outside the float64 "
+                    f"range (ln q = {log_q}; q scales as (Ψ·…)^{{1/(z−1)}} with z = {float(self.z):.4g}); "
+                    "`log_quality` is finite.")
+        return f"The quality first-order conditions were not solved (closed-form start ln q = {log_q})."

@@ -22,7 +22,9 @@ class Row:
       when the paper value is 0), for text it must be given;
     - `tol`: relative tolerance (default: half a unit in the paper's last printed digit is the
       caller's choice; 1e-6 if not given);
-    - `note`: why a difference is expected (a typo in the paper, rounding, ...).
+    - `note`: why a difference is expected (a typo in the paper, rounding, ...);
+    - `source`: where the paper prints the reference value (page, equation, table, figure) or
+      how a derived reference value was derived.
     """
 
     quantity: str
@@ -31,6 +33,7 @@ class Row:
     ok: bool | None = None
     tol: float = 1e-6
     note: str = ""
+    source: str = ""
 
     @property
     def relative_error(self) -> float | None:
@@ -68,9 +71,17 @@ class Report:
     title: str
     rows: list[Row] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
+    source: str = ""
 
-    def add(self, quantity: str, paper: float | str, ours: float | str, **kwargs) -> Row:
-        row = Row(quantity, paper, ours, **kwargs)
+    def add(self, quantity: str, paper, ours: float | str, *, source: str | None = None, **kwargs) -> Row:
+        """Add a row. `paper` is a number or statement with `source=` given, or a `Ref`
+        (value and source); a row without a source is an error."""
+        if hasattr(paper, "source") and hasattr(paper, "value"):
+            source = paper.source if source is None else f"{paper.source}; {source}"
+            paper = paper.value
+        if not source or not str(source).strip():
+            raise ValueError(f"row {quantity!r}: the reference value {paper!r} needs a source.")
+        row = Row(quantity, paper, ours, source=source, **kwargs)
         self.rows.append(row)
         return row
 
@@ -82,15 +93,17 @@ class Report:
         lines = [
             f"# {self.title}",
             "",
+            *([f"Source: {self.source}", ""] if self.source else []),
             f"{self.n_reproduced} of {len(self.rows)} quantities reproduced.",
             "",
-            "| quantity | paper | diffecon | relative error | reproduced | note |",
-            "|---|---|---|---|---|---|",
+            "| quantity | paper | diffecon | relative error | reproduced | source | note |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in self.rows:
             err = r.relative_error
             err_s = "" if err is None else f"{err:.1e}"
-            cells = [r.quantity, _fmt(r.paper), _fmt(r.ours), err_s, "yes" if r.reproduced else "**no**", r.note]
+            cells = [r.quantity, _fmt(r.paper), _fmt(r.ours), err_s, "yes" if r.reproduced else "**no**",
+                     r.source, r.note]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         if self.figures:
             lines += ["", "Figures:", ""] + [f"- ![{p.stem}]({p.name})" for p in self.figures]
@@ -105,8 +118,9 @@ class Report:
         path_csv = out_dir / f"{self.paper}.csv"
         with path_csv.open("w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["quantity", "paper", "diffecon", "relative_error", "reproduced", "note"])
+            w.writerow(["quantity", "paper", "diffecon", "relative_error", "reproduced", "source", "note"])
             for r in self.rows:
                 err = r.relative_error
-                w.writerow([r.quantity, _fmt(r.paper), _fmt(r.ours), "" if err is None else f"{err:.3e}", r.reproduced, r.note])
+                w.writerow([r.quantity, _fmt(r.paper), _fmt(r.ours), "" if err is None else f"{err:.3e}",
+                            r.reproduced, r.source, r.note])
         return md, path_csv

@@ -4,7 +4,7 @@ standard errors → figures and tables.
 Reference numbers: the PPML estimates printed in the USITC `gegravity` package's README, and the
 country results of gegravity 0.3's `OneSectorGE` for its README experiment (CAN and JPN sign a
 PTA, σ = 5, reference importer DEU), computed with gegravity itself in a separate environment
-(`_gravity_reference.py`). Rows marked "invariant" check properties every full-GE counterfactual
+(`gravity_reference`, with the sources). Rows marked "invariant" check properties every full-GE counterfactual
 must have (exact baseline fit, market clearing, adding up, numeraire invariance, zero change).
 The differences between gegravity's conventions and full GE are written to
 `gravity_conventions.md` beside the table (they are differences of model, not errors).
@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from .. import plot
-from ..counterfactual import counterfactual, dissolve_pta, form_pta, raise_import_costs
 from ..data import load_trade_sample, pair_matrix
 from ..models.gravity import Gravity, closure_description
-from ._gravity_reference import GEGRAVITY_CAN_JPN, GEGRAVITY_COEF, GEGRAVITY_SE, GEGRAVITY_VERSION
-from ._report import Report
+from ..policy import counterfactual, dissolve_pta, form_pta, raise_import_costs
+from . import gravity_reference as ref
+from ._protocol import Context, Paper, Section
+from .gravity_reference import GEGRAVITY_CAN_JPN, GEGRAVITY_COEF, GEGRAVITY_SE, GEGRAVITY_VERSION
 
 COVARIATES = ("lndist", "contiguity", "common_language", "pta", "international")
 SIGMA = 5.0
@@ -38,25 +39,26 @@ _OUTCOMES = ("factory_gate_price_change", "imr_change", "gdp_change", "welfare_s
 
 
 def _estimation(report, df):
-    from ..calibrate._ppml import ppml
+    from ..estimate import ppml
 
     est = ppml(df, list(COVARIATES), vcov="stata")
     for k in COVARIATES:
         report.add(f"PPML coefficient {k} (exporter + importer FE)", GEGRAVITY_COEF[k], est.coef[k],
-                   tol=5e-6, note="printed in gegravity's README to 7 digits")
+                   tol=5e-6, note="printed in gegravity's README to 7 digits", source=ref.COEF_SOURCE)
     for k in COVARIATES:
         report.add(f"PPML robust s.e. {k}", GEGRAVITY_SE[k], est.se[k], tol=5e-6,
-                   note="Stata robust covariance (HC0 × n/(n−1)), vcov='stata'")
+                   note="Stata robust covariance (HC0 × n/(n−1)), vcov='stata'", source=ref.SE_SOURCE)
     return est
 
 
 def _invariants(report, df, model, nafta):
+    report = _Sourced(report, ref.INVARIANT_SOURCE)
     zero = counterfactual(model, df)
     X = pair_matrix(df, "trade", model.countries)
     fit = np.max(np.abs(np.asarray(zero.equilibrium["flows"]) / X - 1))
     report.add("invariant: baseline reproduces observed flows (max rel. error)", 0.0, float(fit), tol=1e-9)
     report.add("invariant: zero-change experiment, max |welfare change| (%)", 0.0,
-               float(np.abs(zero.welfare_change).max()), tol=1e-9)
+               float(np.abs(zero.welfare_pct).max()), tol=1e-9)
     eq = nafta.equilibrium
     report.add("invariant: NAFTA dissolved, every market clears (max gap)", 0.0,
                float(eq["market_clearing_gap"]), tol=1e-9)
@@ -67,7 +69,17 @@ def _invariants(report, df, model, nafta):
     other = counterfactual(Gravity.from_data(df, model_coef(model), SIGMA, numeraire="USA"),
                            dissolve_pta(df, ["CAN", "MEX", "USA"]))
     report.add("invariant: numeraire USA vs world, max |Δ welfare change| (pp)", 0.0,
-               float(np.abs(other.welfare_change - nafta.welfare_change).max()), tol=1e-9)
+               float(np.abs(other.welfare_pct - nafta.welfare_pct).max()), tol=1e-9)
+
+
+class _Sourced:
+    """A report whose rows all take one source (the invariants)."""
+
+    def __init__(self, report, source):
+        self.report, self.source = report, source
+
+    def add(self, *args, **kwargs):
+        return self.report.add(*args, source=self.source, **kwargs)
 
 
 def model_coef(model):
@@ -80,11 +92,14 @@ def _gegravity_rows(report, df):
     geg = counterfactual(model, experiment, mode="gegravity", reference_importer="DEU")
     for c in _SHOWN:
         for k in _OUTCOMES:
-            report.add(f"CAN–JPN PTA, {c} {k}", GEGRAVITY_CAN_JPN[c][k], float(geg.countries.loc[c, k]),
-                       tol=_GEG_TOL, note=f"mode='gegravity' vs {_GEG}")
-    diffs = [abs(float(geg.countries.loc[c, k]) - v) for c, row in GEGRAVITY_CAN_JPN.items() for k, v in row.items()]
+            report.add(f"CAN–JPN PTA, {c} {k}", GEGRAVITY_CAN_JPN[c][k],
+                       float(geg.countries.loc[c, k.replace("_change", "_pct")]),
+                       tol=_GEG_TOL, note=f"mode='gegravity' vs {_GEG}", source=ref.CAN_JPN_SOURCE)
+    diffs = [abs(float(geg.countries.loc[c, k.replace("_change", "_pct")]) - v)
+             for c, row in GEGRAVITY_CAN_JPN.items() for k, v in row.items()]
     report.add(f"CAN–JPN PTA, all 30 countries × {len(_OUTCOMES)} outcomes: max abs. difference", 0.0,
-               float(max(diffs)), tol=5e-6, note=f"vs {_GEG}; its solver tolerance is 1e-8")
+               float(max(diffs)), tol=5e-6, note=f"vs {_GEG}; its solver tolerance is 1e-8",
+               source=ref.MAX_DIFFERENCE_SOURCE)
     full = counterfactual(model, experiment)
     return geg, full
 
@@ -92,12 +107,12 @@ def _gegravity_rows(report, df):
 def _conventions(out_dir, geg, full, nafta, nafta_geg):
     """Full GE vs gegravity's conventions on the same experiment (a table, not a reproduction)."""
     table = pd.DataFrame({
-        "welfare_full_ge": full.welfare_change,
-        "welfare_gegravity": geg.welfare_change,
-        "wage_full_ge": full.countries["wage_change_pct"],
-        "factory_price_gegravity": geg.countries["factory_gate_price_change"],
-        "exports_full_ge": full.countries["exports_change"],
-        "exports_gegravity": geg.countries["foreign_exports_change"],
+        "welfare_full_ge": full.welfare_pct,
+        "welfare_gegravity": geg.welfare_pct,
+        "wage_full_ge": full.countries["wage_pct"],
+        "factory_price_gegravity": geg.countries["factory_gate_price_pct"],
+        "exports_full_ge": full.countries["exports_pct"],
+        "exports_gegravity": geg.countries["foreign_exports_pct"],
     })
     table["welfare_difference"] = table.welfare_full_ge - table.welfare_gegravity
     path = Path(out_dir) / "gravity_conventions.md"
@@ -116,9 +131,10 @@ def _conventions(out_dir, geg, full, nafta, nafta_geg):
         f"conventions {gap_geg:.3e} (its baseline already {gap_base:.3e}, as reported world expenditure "
         f"differs from world output), full GE {gap_full:.1e}.",
         f"Max |welfare difference| {table.welfare_difference.abs().max():.4f} pp "
-        f"(CAN: full GE {table.loc['CAN', 'welfare_full_ge']:.4f}%, gegravity {table.loc['CAN', 'welfare_gegravity']:.4f}%).",
+        f"(CAN: full GE {table.loc['CAN', 'welfare_full_ge']:.4f}%, "
+        f"gegravity {table.loc['CAN', 'welfare_gegravity']:.4f}%).",
         "NAFTA dissolved (pta = 0 among CAN, MEX, USA), real income change (%): "
-        + ", ".join(f"{c} full GE {nafta.welfare_change[c]:.3f} vs gegravity {nafta_geg.welfare_change[c]:.3f}"
+        + ", ".join(f"{c} full GE {nafta.welfare_pct[c]:.3f} vs gegravity {nafta_geg.welfare_pct[c]:.3f}"
                     for c in ("CAN", "MEX", "USA"))
         + ". Larger shocks widen the gap: the gegravity baseline is the fitted gravity model, not the "
         "observed flows, and its resistances ignore the wage feedback.",
@@ -140,11 +156,11 @@ def _has_tabulate():
 
 def _figure_welfare(out_dir, res, title, name):
     fig, ax = plot.figure(width=9, height=3.8)
-    order = res.welfare_change.sort_values().index
+    order = res.welfare_pct.sort_values().index
     x = np.arange(len(order))
-    ax.bar(x - 0.2, res.welfare_change[order], 0.4, yerr=1.96 * res.se["welfare_change"][order],
+    ax.bar(x - 0.2, res.welfare_pct[order], 0.4, yerr=1.96 * res.se["welfare_pct"][order],
            capsize=2, label="delta method, 95%")
-    ax.bar(x + 0.2, res.welfare_change[order], 0.4, yerr=1.96 * res.mc_se["welfare_change"][order],
+    ax.bar(x + 0.2, res.welfare_pct[order], 0.4, yerr=1.96 * res.mc_se["welfare_pct"][order],
            capsize=2, alpha=0.6, label=f"Monte Carlo ({int(res.mc_converged.sum())} draws), 95%")
     ax.set_xticks(x, order, rotation=90, fontsize=7)
     ax.set_ylabel("real income change (%)")
@@ -155,8 +171,9 @@ def _figure_welfare(out_dir, res, title, name):
 
 def _figure_trade(out_dir, res, name):
     fig, ax = plot.figure(width=6, height=5)
-    countries = list(res.welfare_change.index)
-    change = res.trade.pivot(index="exporter", columns="importer", values="change").loc[countries, countries]
+    countries = list(res.welfare_pct.index)
+    change = res.trade.pivot(index="exporter", columns="importer", values="change_pct")
+    change = change.loc[countries, countries]
     lim = float(np.abs(change.to_numpy()).max())
     im = ax.imshow(change.to_numpy(), cmap="RdBu", vmin=-lim, vmax=lim)
     ax.set_xticks(range(len(countries)), countries, rotation=90, fontsize=6)
@@ -183,31 +200,67 @@ def _figure_conventions(out_dir, table, name):
     return plot.save(fig, Path(out_dir) / name)
 
 
-def run(out_dir: Path) -> Report:
-    """Run the gravity pipeline on the sample data; figures and tables into `out_dir`."""
-    out_dir = Path(out_dir)
-    df = load_trade_sample()
-    report = Report("gravity", "Gravity on the 30-country sample (2006): estimation, full-GE "
-                    "counterfactuals with standard errors, gegravity compatibility. Closure: "
-                    + closure_description("deficits"))
-    est = _estimation(report, df)
-    model = Gravity.from_data(df, est, SIGMA, closure="deficits")
-    nafta = counterfactual(model, dissolve_pta(df, ["CAN", "MEX", "USA"]), se="both", draws=1000, seed=2006)
-    _invariants(report, df, model, nafta)
-    geg, full = _gegravity_rows(report, df)
+def _data(ctx: Context):
+    return ctx.shared("data", load_trade_sample)
+
+
+def _estimate(ctx: Context) -> None:
+    """PPML on the sample against gegravity's printed estimates."""
+    ctx.shared("estimate", lambda: _estimation(ctx.report, _data(ctx)))
+
+
+def _nafta(ctx: Context):
+    def make():
+        df = _data(ctx)
+        model = Gravity.from_data(df, ctx.shared("estimate", lambda: _estimation(ctx.report, df)), SIGMA,
+                                  closure="deficits")
+        nafta = counterfactual(model, dissolve_pta(df, ["CAN", "MEX", "USA"]), se="both", draws=1000,
+                               seed=2006)
+        return model, nafta
+
+    return ctx.shared("nafta", make)
+
+
+def _full_ge(ctx: Context) -> None:
+    """NAFTA dissolved with standard errors (delta method and Monte Carlo); the full-GE invariants."""
+    model, nafta = _nafta(ctx)
+    _invariants(ctx.report, _data(ctx), model, nafta)
+
+
+def _gegravity(ctx: Context) -> None:
+    """gegravity's README experiment in gegravity's conventions; the conventions table."""
+    df = _data(ctx)
+    model, nafta = _nafta(ctx)
+    geg, full = _gegravity_rows(ctx.report, df)
     nafta_geg = counterfactual(model, dissolve_pta(df, ["CAN", "MEX", "USA"]), mode="gegravity",
                                reference_importer="DEU")
-    table = _conventions(out_dir, geg, full, nafta, nafta_geg)
+    ctx.store["conventions"] = _conventions(ctx.out_dir, geg, full, nafta, nafta_geg)
+
+
+def _tariff_and_figures(ctx: Context) -> None:
+    """A 10% US import tariff; the summary table and the figures."""
+    df, out_dir = _data(ctx), ctx.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model, nafta = _nafta(ctx)
     tariff = counterfactual(model, raise_import_costs(df, "USA", 0.10), se="delta")
     summary = pd.concat({"nafta_dissolved": nafta.summary(), "usa_tariff_10pct": tariff.summary()}, axis=1)
     summary.to_csv(out_dir / "gravity_counterfactuals.csv")
     mc_share = float(nafta.mc_converged.mean())
-    report.add("NAFTA dissolved: Monte Carlo draws converged (share)", 1.0, mc_share, tol=0.0,
-               note="per-draw convergence flags of the batched sweep")
-    report.figures += [
-        _figure_welfare(out_dir, nafta, "NAFTA dissolved (pta = 0 among CAN, MEX, USA), σ = 5, "
-                        "deficits fixed relative to world income", "gravity_nafta_welfare.png"),
-        _figure_trade(out_dir, nafta, "gravity_nafta_trade.png"),
-        _figure_conventions(out_dir, table, "gravity_conventions.png"),
-    ]
-    return report
+    ctx.report.add("NAFTA dissolved: Monte Carlo draws converged (share)", 1.0, mc_share, tol=0.0,
+                   note="per-draw convergence flags of the batched sweep", source=ref.MONTE_CARLO_SOURCE)
+    ctx.figure(_figure_welfare(out_dir, nafta, "NAFTA dissolved (pta = 0 among CAN, MEX, USA), σ = 5, "
+                               "deficits fixed relative to world income", "gravity_nafta_welfare.png"))
+    ctx.figure(_figure_trade(out_dir, nafta, "gravity_nafta_trade.png"))
+    if "conventions" in ctx.store:
+        ctx.figure(_figure_conventions(out_dir, ctx.store["conventions"], "gravity_conventions.png"))
+
+
+PAPER = Paper(
+    name="gravity",
+    title="Gravity on the 30-country sample (2006): estimation, full-GE counterfactuals with standard "
+          "errors, "
+          "gegravity compatibility. Closure: " + closure_description("deficits"),
+    reference=ref,
+    sections=(Section("estimate", _estimate), Section("full_ge", _full_ge), Section("gegravity", _gegravity),
+              Section("tariff_and_figures", _tariff_and_figures)),
+)

@@ -1,9 +1,9 @@
 """Replication of Krugman (1980): Figures 1 and 2 and every closed form and claim of the paper.
 
 Krugman (1980) prints no estimates; its results are closed forms (eqs 7–11, 13, 22–26) and
-qualitative claims. Each closed form is compared at the spec's reference points and at random
-admissible parameter draws; each claim is checked at random draws and reported as "holds in
-k of n draws". Reference values marked "spec §6" were computed independently of diffecon.
+qualitative claims. Each closed form is compared at reference points and at random admissible
+parameter draws; each claim is checked at random draws and reported as "holds in k of n draws".
+The reference values and their sources are in `krugman1980_reference`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import plot
-from ..core.solve import solve
-from ..core.sweep import sweep
+from ..core import solve, sweep
 from ..models.krugman1980 import Krugman1980, Krugman1980HME, Krugman1980OutsideGood
-from ._report import Report
+from . import krugman1980_reference as ref
+from ._protocol import Context, Paper, Section
 
 _DRAWS = 500
 
@@ -60,58 +60,66 @@ def _mirror(f, sigma, tau):
 def _mirror_slope(out, f):
     """The exact d(n/n*)/dλ of a `_mirror` sweep at interior points, λ = f/(1 − f): the chain
     rule through the four sizes, n/n* = s/(1 − s) with s = n/(n + n*), and df/dλ = (1 − f)²."""
-    dshare_df = sum(sign * np.asarray(out[f"dshare_a1/d{n}"]) for sign, n in zip((1, -1, -1, 1), _MIRROR_SIZES))
+    dshare_df = sum(sign * np.asarray(out[f"dshare_a1/d{n}"])
+                    for sign, n in zip((1, -1, -1, 1), _MIRROR_SIZES))
     return dshare_df / (1 - np.asarray(out["share_a1"])) ** 2 * (1 - np.asarray(f)) ** 2
 
 
-def _section_one(report: Report, rng) -> None:
-    # K-A: closed economy numbers at L = 100, θ = 0.75 (σ = 4), α = β = 1 (eqs 7, 9, 10).
+def _section_one(ctx: Context) -> None:
+    """Section I: the closed economy and free trade between equal economies."""
+    report, rng = ctx.report, ctx.rng
+    # closed economy numbers at L = 100, θ = 0.75 (σ = 4), α = β = 1 (eqs 7, 9, 10).
     eq = solve(Krugman1980(L1=100.0, L2=100.0, sigma=4.0, tau=1.0))
-    report.add("eq. (7) price over wage p/w = β/θ (L=100, θ=0.75)", 4 / 3, float(eq["p2"]), tol=1e-12)
-    report.add("eq. (9) output per firm x = αθ/(β(1−θ))", 3.0, float(eq["output"]), tol=1e-12)
-    report.add("eq. (10) number of firms n = L(1−θ)/α", 25.0, float(eq["n1"]), tol=1e-12)
+    report.add("eq. (7) price over wage p/w = β/θ (L=100, θ=0.75)", ref.CLOSED["price"], float(eq["p2"]),
+               tol=1e-12)
+    report.add("eq. (9) output per firm x = αθ/(β(1−θ))", ref.CLOSED["output"], float(eq["output"]),
+               tol=1e-12)
+    report.add("eq. (10) number of firms n = L(1−θ)/α", ref.CLOSED["firms"], float(eq["n1"]), tol=1e-12)
     # (A2) free trade between equal countries raises the real wage by 2^{1/(σ−1)}.
     sig = rng.uniform(1.5, 10, _DRAWS)
     free = np.asarray(_one_industry(sigma=sig)["W1"])
     # closed economy (eqs 7, 10), α = β = 1, L = 1: w/P = n^{1/(σ−1)} (σ−1)/σ with n = 1/σ
     closed = (1 / sig) ** (1 / (sig - 1)) * (sig - 1) / sig
     text, ok = _holds(np.abs(free / closed / 2 ** (1 / (sig - 1)) - 1) < 1e-9)
-    report.add("Section I.C: free-trade gain in the real wage = 2^{1/(σ−1)} (equal sizes)", "2^{1/(σ−1)}", text, ok=ok)
+    report.add("Section I.C: free-trade gain in the real wage = 2^{1/(σ−1)} (equal sizes)",
+               ref.FREE_TRADE_GAIN, text, ok=ok)
     # (A3) with free trade, imports = exports = L L*/(L + L*) in wage units (eq. 11).
     p = _one_industry_draws(rng)
     out = _one_industry(p["L1"], p["L2"], p["sigma"])
     target = p["L1"] * p["L2"] / (p["L1"] + p["L2"])
-    text, ok = _holds((np.abs(out["imports1"] / target - 1) < 1e-10) & (np.abs(out["exports1"] / target - 1) < 1e-10))
-    report.add("Section I.C: imports = exports = LL*/(L+L*) under free trade", "LL*/(L+L*)", text, ok=ok)
+    text, ok = _holds((np.abs(out["imports1"] / target - 1) < 1e-10)
+                      & (np.abs(out["exports1"] / target - 1) < 1e-10))
+    report.add("Section I.C: imports = exports = LL*/(L+L*) under free trade", ref.FREE_TRADE_IMPORTS, text,
+               ok=ok)
 
 
-def _section_two(report: Report, rng) -> dict:
-    anchors = [  # (L, L*, σ, g, ω) from the spec's §6, computed independently
-        (2.0, 1.0, 4.0, 0.8, 1.045187825781616), (1.0, 2.0, 4.0, 0.8, 0.9567658323),
-        (3.0, 1.0, 2.0, 0.5, 1.1601003235), (5.0, 1.0, 10.0, 0.9, 1.0488397818),
-        (1.2, 1.0, 2.5, 0.3, 1.0372479311),
-    ]
-    for L1, L2, s, g, omega in anchors:
+def _section_two(ctx: Context) -> None:
+    """Section II: transport costs and the relative wage."""
+    report, rng = ctx.report, ctx.rng
+    for anchor in ref.OMEGA:
+        L1, L2, s, g, omega = anchor.value
         eq = solve(Krugman1980(L1, L2, s, 1 / g))
-        report.add(f"eq. (14) ω at L={L1:g}, L*={L2:g}, σ={s:g}, g={g:g} (spec §6)", omega, float(eq["omega"]), tol=1e-9)
+        report.add(f"eq. (14) ω at L={L1:g}, L*={L2:g}, σ={s:g}, g={g:g}", omega, float(eq["omega"]),
+                   tol=1e-9, source=anchor.source)
     eq = solve(Krugman1980(2.0, 1.0, 4.0, 1.25))
-    report.add("real wage w/P, home (L=2, L*=1, σ=4, g=0.8; spec §6)", 0.6483934325, float(eq["W1"]), tol=1e-9)
-    report.add("real wage w*/P*, foreign (spec §6)", 0.5848598495, float(eq["W2"]), tol=1e-9)
-    report.add("imports = exports (spec §6)", 0.4728085305, float(eq["imports1"]), tol=1e-9)
+    report.add("real wage w/P, home (L=2, L*=1, σ=4, g=0.8)", ref.REAL_WAGE_HOME, float(eq["W1"]), tol=1e-9)
+    report.add("real wage w*/P*, foreign", ref.REAL_WAGE_FOREIGN, float(eq["W2"]), tol=1e-9)
+    report.add("imports = exports", ref.IMPORTS, float(eq["imports1"]), tol=1e-9)
 
     p = _one_industry_draws(rng)
     out = _one_industry(**p)
     sign = np.sign(p["L1"] - p["L2"])
     text, ok = _holds(np.sign(np.asarray(out["omega"]) - 1) == sign)
-    report.add("(B2) the larger country has the higher wage: ω > 1 ⇔ L > L*", "ω > 1 ⇔ L > L*", text, ok=ok)
+    report.add("(B2) the larger country has the higher wage: ω > 1 ⇔ L > L*", ref.LARGER_WAGE, text, ok=ok)
     text, ok = _holds(np.sign(np.asarray(out["W1"] - out["W2"])) == sign)
-    report.add("(B5) the larger country has the higher real wage (spec, not stated in the paper)", "w/P > w*/P* ⇔ L > L*", text, ok=ok)
+    report.add("(B5) the larger country has the higher real wage (not stated in the paper)",
+               ref.LARGER_REAL_WAGE, text, ok=ok)
     text, ok = _holds(np.abs(np.asarray(out["trade_balance1"])) < 1e-9)
-    report.add("(B3) trade is balanced at the equilibrium", "EX = IM", text, ok=ok)
+    report.add("(B3) trade is balanced at the equilibrium", ref.BALANCED, text, ok=ok)
     L = rng.uniform(0.2, 5, _DRAWS)
     same = _one_industry(L, L, p["sigma"], p["tau"])
     text, ok = _holds(np.abs(np.asarray(same["omega"]) - 1) < 1e-12)
-    report.add("ω = 1 when L = L*", "ω = 1", text, ok=ok)
+    report.add("ω = 1 when L = L*", ref.EQUAL_SIZES, text, ok=ok)
 
     # (B1) B(ω) strictly decreasing: evaluate the residual on a grid for each draw.
     u = jnp.linspace(-2.0, 2.0, 81)
@@ -123,24 +131,27 @@ def _section_two(report: Report, rng) -> dict:
 
     mono = jax.vmap(decreasing)(p["L1"], p["L2"], p["sigma"], p["tau"])
     text, ok = _holds(mono)
-    report.add("(B1) the balance of payments B(ω) is strictly decreasing (unique ω)", "decreasing", text, ok=ok)
+    report.add("(B1) the balance of payments B(ω) is strictly decreasing (unique ω)", ref.DECREASING, text,
+               ok=ok)
     far = solve(Krugman1980(3.0, 1.0, 4.0, 1e7))
-    report.add("(B4) limit g → 0: ω → (L/L*)^{1/(2σ−1)}, L/L*=3, σ=4 (spec §6)", 3 ** (1 / 7), float(far["omega"]), tol=1e-6,
-               note="evaluated at g = 1e-7")
-    return {"baseline": Krugman1980(2.0, 1.0, 4.0, 1.25)}
+    report.add("(B4) limit g → 0: ω → (L/L*)^{1/(2σ−1)}, L/L*=3, σ=4", ref.G_LIMIT, float(far["omega"]),
+               tol=1e-6, note="evaluated at g = 1e-7")
 
 
-def _section_three(report: Report, rng) -> None:
+def _section_three(ctx: Context) -> None:
+    """Section III: the home-market effect (mirror-image countries, arbitrary countries, an outside good)."""
+    report, rng = ctx.report, ctx.rng
     delta = 0.8**3
-    for f, value in [(0.55, 1.8978622328), (0.6, 4.2586206897)]:
+    for f, value in ref.N_RATIO.items():
         eq = solve(Krugman1980HME.mirror(f, sigma=4.0, tau=1.25))
-        report.add(f"eq. (25) n/n* at σ=4, g=0.8, f={f} (spec §6)", value, float(eq["n_ratio_a"]), tol=1e-9)
+        report.add(f"eq. (25) n/n* at σ=4, g=0.8, f={f}", value, float(eq["n_ratio_a"]), tol=1e-9)
     eq = solve(Krugman1980HME.mirror(0.7, sigma=4.0, tau=1.25))
-    report.add("complete specialisation at f=0.7 (λ > 1/δ): n* = 0 (spec §6)", 0.0, float(eq["n_a2"]), tol=1e-12)
+    report.add("complete specialisation at f=0.7 (λ > 1/δ): n* = 0", ref.SPECIALISED, float(eq["n_a2"]),
+               tol=1e-12)
     eq = solve(Krugman1980HME.mirror(0.52, sigma=2.0, tau=2.0))
-    report.add("eq. (25) n/n* at σ=2, g=0.5, f=0.52 (spec §6)", 1.2727272727, float(eq["n_ratio_a"]), tol=1e-9)
+    report.add("eq. (25) n/n* at σ=2, g=0.5, f=0.52", ref.N_RATIO_LOW_SIGMA, float(eq["n_ratio_a"]), tol=1e-9)
 
-    # Exact d(n/n*)/dλ in one batch: the spec's two anchors, then random interior points for
+    # Exact d(n/n*)/dλ in one batch: the two reference points, then random interior points for
     # the home-market elasticity.
     sig, tau = rng.uniform(2, 8, _DRAWS - 2), rng.uniform(1.05, 2.0, _DRAWS - 2)
     d = tau ** (1 - sig)
@@ -149,15 +160,17 @@ def _section_three(report: Report, rng) -> None:
     f = lam / (1 + lam)
     out = _mirror(f, np.concatenate([[4.0, 4.0], sig]), np.concatenate([[1.25, 1.25], tau]))
     slope = _mirror_slope(out, f)
-    report.add("HME slope d(n/n*)/dλ at f=0.55, σ=4, g=0.8 (spec §6)", 5.2688091356, float(slope[0]), tol=1e-9)
-    report.add("(C2) magnified HME: slope at λ=1 is (1+δ)/(1−δ) > 1", (1 + delta) / (1 - delta), float(slope[1]), tol=1e-9)
-    # d ln(n/n*)/d ln λ = (λ/r) dr/dλ against the spec's §3 closed form
+    report.add("HME slope d(n/n*)/dλ at f=0.55, σ=4, g=0.8", ref.SLOPE, float(slope[0]), tol=1e-9)
+    report.add("(C2) magnified HME: slope at λ=1 is (1+δ)/(1−δ) > 1", (1 + delta) / (1 - delta),
+               float(slope[1]), tol=1e-9, source=ref.SLOPE_AT_ONE)
+    # d ln(n/n*)/d ln λ = (λ/r) dr/dλ against the closed form from eq. (25)
     share = np.asarray(out["share_a1"])[2:]
     exact = lam[2:] * slope[2:] * (1 - share) / share
     lam = lam[2:]
     closed = lam * (1 - d**2) / ((lam - d) * (1 - d * lam))
-    report.add(f"home-market elasticity d ln(n/n*)/d ln λ = λ(1−δ²)/((λ−δ)(1−δλ)), {lam.size} random interior points: max rel. error",
-               0.0, float(np.max(np.abs(exact / closed - 1))), tol=1e-9)
+    report.add("home-market elasticity d ln(n/n*)/d ln λ = λ(1−δ²)/((λ−δ)(1−δλ)), "
+               f"{lam.size} random interior points: max rel. error",
+               0.0, float(np.max(np.abs(exact / closed - 1))), tol=1e-9, source=ref.ELASTICITY)
 
     n = _DRAWS
     sigma, tau, fs = rng.uniform(2, 8, n), rng.uniform(1.05, 2.5, n), rng.uniform(0.2, 0.8, n)
@@ -167,57 +180,71 @@ def _section_three(report: Report, rng) -> None:
     r = np.clip((lam - d) / (1 - d * lam), 0, None)
     share = np.where(interior, r / (1 + r), np.where(lam >= 1 / d, 1.0, 0.0))
     err = float(np.max(np.abs(np.asarray(out["share_a1"]) - share)))
-    report.add(f"eq. (25) with corners at {n} random (σ, g, f): max |error| in n/(n+n*)", 0.0, err, tol=1e-9)
+    report.add(f"eq. (25) with corners at {n} random (σ, g, f): max |error| in n/(n+n*)", 0.0, err, tol=1e-9,
+               source=ref.CORNERS)
     corner = (np.asarray(out["n_a1"]) < 1e-9) | (np.asarray(out["n_a2"]) < 1e-9)
     text, ok = _holds(corner == ~interior)
-    report.add("(C3) specialisation is complete exactly when λ ∉ (δ, 1/δ)", "λ ∉ (δ, 1/δ)", text, ok=ok,
-               note="the paper prints the range as 'σ < L/L* > 1/σ'; it means δ < L/L* < 1/δ (spec §8.2)")
+    report.add("(C3) specialisation is complete exactly when λ ∉ (δ, 1/δ)", ref.COMPLETE, text, ok=ok,
+               note="the paper prints the range as 'σ < L/L* > 1/σ' (δ is the paper's σ); "
+                    "it means δ < L/L* < 1/δ, "
+                    "as its next paragraph ('from σ to 1/σ') says")
     text, ok = _holds(np.sign(np.asarray(out["net_exports_a1"])) == np.sign(fs - 0.5))
-    report.add("(C4) each country is a net exporter of the good with the larger home demand (eq. 26)", "sign B_a = sign(f − ½)", text, ok=ok)
+    report.add("(C4) each country is a net exporter of the good with the larger home demand (eq. 26)",
+               ref.NET_EXPORTER, text, ok=ok)
     text, ok = _holds(np.abs(np.asarray(out["omega"]) - 1) < 1e-10)
-    report.add("mirror-image countries have equal wages", "ω = 1", text, ok=ok)
-    # The would-be entrant's relative sales (L_a/δ + δL_a*)/(L_a + L_a*) < 1 iff λ < δ (spec §8.6).
+    report.add("mirror-image countries have equal wages", ref.MIRROR_WAGES, text, ok=ok)
+    # The would-be entrant's relative sales (L_a/δ + δL_a*)/(L_a + L_a*) < 1 iff λ < δ.
     La, Las = fs, 1 - fs
     sales = (La / d + d * Las) / (La + Las)
     text, ok = _holds((sales < 1) == (lam < d))
-    report.add("Section III.B entrant's relative sales < 1 iff λ < δ", "(L/δ + δL*)/(L + L*) < 1 ⇔ λ < δ", text, ok=ok,
-               note="the OCR garbles this ratio; re-derived from the primitives (spec §8.6)")
+    report.add("Section III.B entrant's relative sales < 1 iff λ < δ", ref.ENTRANT, text, ok=ok,
+               note="the printed ratio is garbled; re-derived from the primitives, eqs (22)-(23)")
 
     eq = solve(Krugman1980HME(0.6, 0.5, 0.4, 0.5, 4.0, 1.25, 0.25))
-    report.add("K-D ω (La=.6, Lb=.5, La*=.4, Lb*=.5, σ=4, g=.8, α=.25; spec §6)", 1.0131007582, float(eq["omega"]), tol=1e-9)
-    report.add("K-D n_a/n_a* (spec §6)", 2.4018362083, float(eq["n_ratio_a"]), tol=1e-9)
-    report.add("K-D net exports of a-goods B_a = −B_b (spec §6)", 0.10644574, float(eq["net_exports_a1"]), tol=1e-7)
+    report.add("Section III.C arbitrary countries: ω (La=.6, Lb=.5, La*=.4, Lb*=.5, σ=4, g=.8, α=.25)",
+               ref.ARBITRARY["omega"], float(eq["omega"]), tol=1e-9)
+    report.add("Section III.C arbitrary countries: n_a/n_a*", ref.ARBITRARY["n_ratio"],
+               float(eq["n_ratio_a"]), tol=1e-9)
+    report.add("Section III.C arbitrary countries: net exports of a-goods B_a = −B_b",
+               ref.ARBITRARY["net_exports"],
+               float(eq["net_exports_a1"]), tol=1e-7)
     over = {k: rng.uniform(0.3, 0.7, n) for k in ("La1", "Lb1", "La2", "Lb2")}
     over.update(sigma=rng.uniform(2.5, 8, n), tau=rng.uniform(1.1, 2.5, n))
     out = sweep(Krugman1980HME(), over, of=["omega", "net_exports_a1"])
     rel = over["La1"] / over["Lb1"] - over["La2"] / over["Lb2"]
     text, ok = _holds(np.sign(np.asarray(out["net_exports_a1"])) == np.sign(rel))
-    report.add("Section III.C: net exporter of the industry with the relatively larger home demand", "B_a > 0 ⇔ La/Lb > La*/Lb*", text, ok=ok)
+    report.add("Section III.C: net exporter of the industry with the relatively larger home demand",
+               ref.RELATIVE_DEMAND, text, ok=ok)
     small = (over["La1"] < over["La2"]) & (over["Lb1"] < over["Lb2"])
     large = (over["La1"] > over["La2"]) & (over["Lb1"] > over["Lb2"])
     w = np.asarray(out["omega"])
     text, ok = _holds(np.concatenate([w[small] < 1, w[large] > 1]))
-    report.add("Section III.C: a country smaller in both markets pays the lower wage", "ω < 1", text, ok=ok)
+    report.add("Section III.C: a country smaller in both markets pays the lower wage", ref.SMALL_WAGE, text,
+               ok=ok)
     eq = solve(Krugman1980OutsideGood(0.6, 0.4, 1.0, 1.0, 4.0, 1.25))
-    report.add("K-E (outside good) n, La=.6, La*=.4, σ=4, g=.8 (spec §6)", 0.20245902, float(eq["n1"]), tol=1e-7)
-    report.add("K-E (outside good) n* (spec §6)", 0.04754098, float(eq["n2"]), tol=1e-6)
+    report.add("Section III.C outside good: n, La=.6, La*=.4, σ=4, g=.8", ref.OUTSIDE["n"], float(eq["n1"]),
+               tol=1e-7)
+    report.add("Section III.C outside good: n*", ref.OUTSIDE["n_star"], float(eq["n2"]), tol=1e-6)
     La = rng.uniform(0.1, 1, (2, n))
     same = {"La1": La[0], "La2": La[1], "sigma": rng.uniform(1.5, 10, n), "tau": rng.uniform(1.01, 3, n)}
     out = sweep(Krugman1980OutsideGood(L1=5.0, L2=5.0), same, of=["n1", "n2", "net_exports1"])
     lam = La[0] / La[1]
     more = np.asarray(out["n1"]) > lam * np.asarray(out["n2"])
     text, ok = _holds((more & (np.asarray(out["net_exports1"]) > 0))[lam > 1])
-    report.add("(E1) the larger market has n/n* > La/La* and exports the IRS good", "n/n* > La/La*, B > 0", text, ok=ok)
-    report.add("footnote 5: βx/α = θ/(1−θ) (= σ − 1)", "θ/(1−θ)", "σ − 1 (eq. 9)", ok=True,
-               note="the OCR prints 'ix/a'; it means βx/α (spec §8.3)")
+    report.add("(E1) the larger market has n/n* > La/La* and exports the IRS good", ref.LARGER_EXPORTS, text,
+               ok=ok)
+    report.add("footnote 5: βx/α = θ/(1−θ) (= σ − 1)", ref.FOOTNOTE5, "σ − 1 (eq. 9)", ok=True,
+               note="the scanned text prints 'ix/a'; it means βx/α, as rearranging eq. (9) gives")
 
 
 def _figure_one(out_dir: Path) -> Path:
+    """Figure 1: the balance of payments B(ω) of eq. (14) and its unique zero."""
     model = Krugman1980(2.0, 1.0, 4.0, 1.25)
     omega_star = float(solve(model)["omega"])
     omegas = jnp.linspace(0.8, 1.3, 200)
-    log_ex, log_im = jax.vmap(lambda u: model._log_flows(u))(jnp.log(omegas))
-    B = (jnp.exp(log_ex) - jnp.exp(log_im)) / (model.L1 * model.L2)
+    # eq. (14) off the equilibrium: exports and imports at each ω, from the model's outcomes
+    flows = jax.vmap(lambda u: model.outcomes({"log_omega": u}))(jnp.log(omegas))
+    B = (flows["exports1"] - flows["imports1"]) / (model.L1 * model.L2)
     fig, ax = plot.figure()
     ax.plot(omegas, B, label="B(ω) / (L L*)")
     ax.axhline(0, color="k", lw=0.8)
@@ -230,9 +257,10 @@ def _figure_one(out_dir: Path) -> Path:
 
 
 def _figure_two(out_dir: Path) -> Path:
+    """Figure 2: n/n* against λ = L/L* (eq. 25 with its corners)."""
     lam = jnp.linspace(0.05, 4.0, _DRAWS)  # the claims' batch size: their compiled sweep is reused
     f = lam / (1 + lam)
-    fig, ax = plot.figure()
+    fig, ax = plot.figure(width=7.2, height=3.8)
     for sigma, tau, color in [(4.0, 1.25, "C0"), (4.0, 1 / 0.7, "C1"), (3.0, 1 / 0.65, "C2")]:
         ones = jnp.ones_like(f)
         out = _mirror(f, sigma * ones, tau * ones)
@@ -246,18 +274,23 @@ def _figure_two(out_dir: Path) -> Path:
     ax.set_ylim(0, 6)
     ax.set_xlabel("relative home market λ = L/L*")
     ax.set_ylabel("n/n*")
-    ax.set_title("Krugman (1980) Fig. 2: home-market effect\n(dotted: specialisation kinks at λ = δ, 1/δ)", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.set_title("Krugman (1980) Fig. 2: home-market effect\n(dotted: specialisation kinks at λ = δ, 1/δ)",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)  # beside the curves
     return plot.save(fig, out_dir / "figure2_home_market_effect.png")
 
 
-def run(out_dir: Path) -> Report:
-    """Replicate Krugman (1980): write the figures into `out_dir` and return the table."""
-    out_dir = Path(out_dir)
-    rng = np.random.default_rng(1980)
-    report = Report("krugman1980", "Krugman (1980): paper vs diffecon")
-    _section_one(report, rng)
-    _section_two(report, rng)
-    _section_three(report, rng)
-    report.figures += [_figure_one(out_dir), _figure_two(out_dir)]
-    return report
+def _figures(ctx: Context) -> None:
+    """Figures 1 and 2."""
+    ctx.figure(_figure_one(ctx.out_dir))
+    ctx.figure(_figure_two(ctx.out_dir))
+
+
+PAPER = Paper(
+    name="krugman1980",
+    title="Krugman (1980): paper vs diffecon",
+    reference=ref,
+    sections=(Section("section_one", _section_one), Section("section_two", _section_two),
+              Section("section_three", _section_three), Section("figures", _figures)),
+    seed=1980,
+)

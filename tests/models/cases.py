@@ -39,7 +39,7 @@ CASES: dict[str, Case] = {
             La1=rng.uniform(0.45, 0.55), Lb1=rng.uniform(0.45, 0.55), La2=rng.uniform(0.45, 0.55),
             Lb2=rng.uniform(0.45, 0.55), sigma=rng.uniform(3, 6), tau=rng.uniform(1.3, 2.0),
         ),
-        bad=(("La2", 0.0, "La2 > 0"), ("sigma", 0.5, "sigma > 1"), ("tau", 0.5, "tau >= 1")),
+        bad=(("La2", 0.0, "La2 > 0"), ("sigma", 0.5, "sigma > 1"), ("tau", 1.0, "tau > 1")),
         fd_params=("La1", "Lb2", "tau"),
         fd_outcomes=("omega", "n_a1", "n_b2", "net_exports_a1"),
     ),
@@ -48,7 +48,8 @@ CASES: dict[str, Case] = {
             La1=rng.uniform(0.45, 0.55), La2=rng.uniform(0.45, 0.55), L1=2.0, L2=2.0,
             sigma=rng.uniform(3, 6), tau=rng.uniform(1.3, 2.0),
         ),
-        bad=(("La1", -0.1, "La1 > 0"), ("sigma", 1.0, "sigma > 1")),
+        bad=(("La1", -0.1, "La1 > 0"), ("sigma", 1.0, "sigma > 1"), ("La2", 3.0, "La2 <= L2"),
+             ("tau", 0.99, "tau >= 1")),
         fd_params=("La1", "tau"),
         fd_outcomes=("n1", "n2", "net_exports1"),
     ),
@@ -71,28 +72,32 @@ from diffecon.models import Ara2026  # noqa: E402
 
 
 def _ara2026_draw(rng):
-    # Mild asymmetry and cutoff orderings inside spec R4 (rejection until admissible)
+    # Mild asymmetry, and costs inside the parameter-only necessary conditions of the selection
+    # ordering (spec R4: τ^{σ−1} f_high > f_low for each ordered pair) with a margin, so that
+    # the equilibrium lies inside the regime (rejection until it does)
     while True:
         s = rng.uniform(2.5, 6.0)
         p = dict(L1=rng.uniform(0.8, 1.25), L2=1.0, sigma=s, k=s - 1 + rng.uniform(0.6, 3.0),
                  tau_x=rng.uniform(1.1, 1.8), tau_m=rng.uniform(1.06, 2.0), f_d=rng.uniform(0.7, 1.3),
                  f_x=rng.uniform(1.0, 2.0), f_dm=rng.uniform(1.0, 2.0), f_xm=rng.uniform(0.8, 2.0),
                  f_e=rng.uniform(1.0, 4.0))
-        try:
+        mx, mm = p["tau_x"] ** (s - 1), p["tau_m"] ** (s - 1)
+        margins = (mx * p["f_x"] / p["f_d"], mm * p["f_dm"] / p["f_d"], mx * p["f_xm"] / p["f_dm"],
+                   mm * p["f_xm"] / p["f_x"])
+        if min(margins) > 1.2:
             return Ara2026(**p)
-        except ValueError:
-            continue
 
 
 CASES["ara2026"] = Case(
     make=_ara2026_draw,
     bad=(("sigma", 1.0, "sigma > 1"), ("k", 0.5, "k > sigma - 1"), ("tau_m", 0.9, "tau_m >= 1"),
-         ("f_e", 0.0, "f_e > 0"), ("L1", -1.0, "L1 > 0")),
+         ("f_e", 0.0, "f_e > 0"), ("L1", -1.0, "L1 > 0"), ("tau_x", 0.5, "tau_x >= 1"),
+         ("phi_min", 0.0, "phi_min > 0"), ("f_xm", -1.0, "f_xm > 0")),
     fd_params=("L1", "tau_m", "f_x", "sigma"),
 )
 
 from diffecon.models import Takita2025  # noqa: E402
-from diffecon.models._takita2025_closed_forms import labour_closed_form  # noqa: E402
+from diffecon.models.takita2025_closed_forms import labour_closed_form  # noqa: E402
 
 
 def _takita2025_draw(rng):
@@ -161,5 +166,5 @@ CASES["gravity"] = Case(
     bad=(("sigma", 1.0, "sigma > 1"), ("tau_change", _np.full((4, 4), -1.0), "tau_change > 0"),
          ("flows", _np.ones((4, 4)) - _np.eye(4), "flows (domestic, the diagonal) > 0")),
     fd_params=("sigma", "coef", "tau_change"),
-    fd_outcomes=("welfare_change", "wage_change", "flows", "terms_of_trade_change"),
+    fd_outcomes=("welfare_pct", "wage_change", "flows", "terms_of_trade_pct"),
 )

@@ -1,5 +1,6 @@
 """Ara (2026): spec anchors, the paper's analytic statics (6)-(8), (12), (21), (22) at random draws,
-finite differences, symmetry and homogeneity, polar-case nesting, regimes and bad input."""
+finite differences, symmetry and homogeneity, polar-case nesting, validity (selection ordering on the
+solved cutoffs, float64 range), failure explanations, full-domain draws, Pareto integrals, bad input."""
 
 import re
 
@@ -7,11 +8,14 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy import integrate
 
 import diffecon as de
-from diffecon.models import Ara2026
-from diffecon.models import _ara2026_closed_forms as cf
-from diffecon.models.ara2026 import RegimeError, check_regime, reduced_form
+from benchmarks.domains.ara2026 import draw_in_regime
+from diffecon.models import Ara2026, _pareto
+from diffecon.models import ara2026_closed_forms as cf
+from diffecon.models import ara2026_diagnostics as diagnostics
+from diffecon.models.ara2026_closed_forms import reduced_form
 from diffecon.replicate.ara2026 import solve_statics
 
 PARAMS = ("L1", "L2", "sigma", "k", "tau_x", "tau_m", "f_d", "f_x", "f_dm", "f_xm", "f_e", "phi_min")
@@ -20,7 +24,7 @@ H = 1e-4  # central-difference step in ln L1 (spec §16: ~1e-9 agreement)
 
 
 def _draws(rng, n, trade="both"):
-    """Random admissible parameters (selection ordering R4 at symmetry holds)."""
+    """Random parameters whose selection ordering (R4) can hold (its necessary conditions do)."""
     out = {name: [] for name in PARAMS}
     while len(out["sigma"]) < n:
         s = rng.uniform(2.5, 6.0)
@@ -28,9 +32,7 @@ def _draws(rng, n, trade="both"):
                  tau_x=rng.uniform(1.1, 1.8), tau_m=rng.uniform(1.06, 2.0), f_d=rng.uniform(0.7, 1.3),
                  f_x=rng.uniform(1.0, 2.0), f_dm=rng.uniform(1.0, 2.0), f_xm=rng.uniform(0.8, 2.0),
                  f_e=rng.uniform(1.0, 4.0), phi_min=rng.uniform(0.5, 2.0))
-        try:
-            Ara2026(**p, trade=trade)
-        except ValueError:
+        if diagnostics.ordering_impossible(Ara2026(**p, trade=trade)):
             continue
         for name in PARAMS:
             out[name].append(p[name])
@@ -74,6 +76,10 @@ def both(request):
 
 def _col(d, j):
     return {k: v[:, j] for k, v in d.items()}
+
+
+def _rows(d, rows):
+    return {k: v[rows] for k, v in d.items()}
 
 
 def _pick_row(d, i):
@@ -258,14 +264,72 @@ def test_exact_pareto_option_and_support_flag():
     assert abs(levels["phi_D1"][1, 0] - 1.0221334) < 1e-7 and abs(hats["omega"][1, 1] + 0.0362613) < 1e-7
 
 
-def test_corner_and_regime_reporting():
+def test_corner_and_validity_reporting():
     with pytest.raises(de.SolveError, match=r"did not converge.*No interior equilibrium.*spec R3"):
         de.solve(Ara2026(L1=9.0))  # beyond the interior range (0.12351, 8.09649) at P_A
     eq = de.solve(Ara2026(L1=8.0))
-    assert bool(eq["interior"]) and bool(eq["selection_ordering"])
-    check_regime(eq)
-    with pytest.raises(RegimeError, match="phi_min"):
-        check_regime(de.solve(Ara2026()), checks=("pareto_support",))
+    assert bool(eq["interior"]) and bool(eq["selection_ordering"]) and bool(eq["valid"])
+    assert {k: bool(v) for k, v in eq.model.validity(eq.x).items()} == {
+        "selection_ordering": True, "within_float64": True}
+    # spec R5 is a warning flag, not a validity condition: P_A solves with φ_D < φ_min
+    assert not bool(de.solve(Ara2026())["pareto_support"])
+
+
+def test_selection_ordering_is_checked_on_the_solved_cutoffs_not_at_construction():
+    # issue 11: Ara2026(tau_m=1.0001) used to be rejected at construction, blaming f_xm. It is
+    # admissible; its equilibrium violates the ordering, and the error names R4 and its cause
+    model = Ara2026(tau_m=1.0001)
+    eq = de.solve(model, throw=False)
+    assert not bool(eq.converged) and float(eq.residual_norm) < 1e-10
+    assert not bool(eq["selection_ordering"]) and "selection_ordering" in eq.explain()
+    with pytest.raises(de.SolveError, match=r"'selection_ordering'.*No equilibrium with the selection "
+                                            r"ordering.*tau_m\^\(sigma-1\) f_xm > f_x, which fails"):
+        de.solve(model)
+    # parameters that satisfy the symmetric-case conditions but whose asymmetric equilibrium
+    # does not (334 of 978 such draws were reported converged): not converged, reason R4
+    eq = de.solve(Ara2026(tau_m=1.06, L1=1.3), throw=False)
+    assert not bool(eq.converged) and float(eq.residual_norm) < 1e-10
+    assert diagnostics.out_of_order(eq.outcomes, "both")  # e.g. phi_XM <= phi_X in one country
+    hint = eq.model.explain_failure(eq)
+    assert hint.startswith("No equilibrium with the selection ordering") and "omega ≈ 0.98536" in hint
+    # a solved point's ordering is the outcome flag, wherever it converged
+    assert bool(de.solve(Ara2026(tau_m=1.06, L1=1.02))["selection_ordering"])
+
+
+def test_ordering_impossible_is_exactly_the_product_of_the_two_countries_ratios(both):
+    # each ordered pair's cutoff ratio, multiplied over the two countries, is parameter-only
+    draws, _, levels, _, conv = both
+    lv, ok = _col(levels, 0), conv[:, 0]
+    s1 = draws["sigma"] - 1
+    pairs = (("DM", "D", "tau_m", "f_dm", "f_d"), ("X", "D", "tau_x", "f_x", "f_d"),
+             ("XM", "DM", "tau_x", "f_xm", "f_dm"), ("XM", "X", "tau_m", "f_xm", "f_x"))
+    for high, low, tau, fh, fl in pairs:
+        product = sum(np.log(lv[f"phi_{high}{i}"]) - np.log(lv[f"phi_{low}{i}"]) for i in (1, 2))
+        expected = 2 * (np.log(draws[tau]) + (np.log(draws[fh]) - np.log(draws[fl])) / s1)
+        np.testing.assert_allclose(product[ok], expected[ok], rtol=1e-9, atol=1e-9, err_msg=high + low)
+    assert not diagnostics.ordering_impossible(Ara2026())
+    assert len(diagnostics.ordering_impossible(Ara2026(tau_m=1.0, tau_x=1.0, f_x=0.5))) == 2
+
+
+def test_sweep_of_a_point_without_interior_equilibrium_never_reports_converged():
+    # issue 11 repro: a vmapped chunk of >= 320 points x 13 residuals used to report
+    # converged=True, residual_norm=0 (a NaN-dropping max); a batch of 1 said False
+    out = de.sweep(Ara2026(), {"L1": np.full(400, 20.0)}, of="omega")
+    assert not np.any(np.asarray(out["converged"]))
+    assert np.all(np.asarray(out["reason"]) != 0)
+    eq = de.solve(Ara2026(L1=20.0), throw=False)
+    assert not bool(eq.converged)
+    assert eq.model.explain_failure(eq).startswith("No interior equilibrium: L1/L2 = 20 is beyond")
+
+
+def test_levels_beyond_float64_are_not_returned():
+    # σ − 1 = 1e-3: W_i ∝ (L_i/(σ f_D))^{1/(σ−1)} and α_M overflow float64 at the equilibrium
+    model = Ara2026(sigma=1.001, k=2.0, f_d=1e-3, f_xm=2.0)
+    eq = de.solve(model, throw=False)
+    assert not bool(eq.converged) and float(eq.residual_norm) < 1e-10
+    assert not bool(model.validity(eq.x)["within_float64"])
+    with pytest.raises(de.SolveError, match=r"'within_float64'.*overflow float64"):
+        de.solve(model)
 
 
 _EDGE = re.compile(r"L1/L2 = ([0-9.e+-]+) is (beyond the largest|below the smallest) relative size with an "
@@ -318,23 +382,91 @@ def test_failure_explanations_elsewhere_and_converged_solves_unaffected():
     # the reduced form assumes formal Pareto: under exact Pareto only what the iterate shows, hedged
     failed = de.solve(Ara2026(L1=9.0), throw=False)
     hint = Ara2026(L1=9.0, pareto="exact").explain_failure(failed)
-    assert hint.startswith("The iterate diverged") and "Possibly" in hint and "≈" not in hint
-    # with inputs only, no final-good sector can vanish: nothing to say about a diverged iterate
-    assert Ara2026(L1=9.0, trade="inputs_only").explain_failure(failed) is None
+    assert hint.startswith(("The iterate diverged", "At the point where the solve stopped"))
+    assert "Possibly" in hint and "≈" not in hint
+    # with inputs only, no final-good sector can vanish: no claim about a corner
+    assert "Possibly" not in (Ara2026(L1=9.0, trade="inputs_only").explain_failure(failed) or "")
 
 
 def test_final_goods_only_has_no_edge_but_a_large_country_violates_the_selection_ordering():
     # with final goods only the interior domain is unbounded in L (L(omega) diverges at the R2
-    # edge); at L = 1000 Newton misses the equilibrium, which violates R4 (spec §10)
-    with pytest.raises(de.SolveError, match=r"An interior equilibrium exists.*omega ≈ 1\.2561.*"
-                                            r"violates the selection ordering \(spec R4\)"):
+    # edge); at L = 1000 the only equilibrium violates R4 (spec §10): phi_X1 < phi_D1
+    with pytest.raises(de.SolveError, match=r"No equilibrium with the selection ordering phi_D < phi_X "
+                                            r"\(spec R4\).*omega ≈ 1\.2561"):
         de.solve(Ara2026(L1=1000.0, trade="final_only"))
+
+
+def test_full_domain_draws_solve_or_say_why(rng):
+    # draws over the whole documented domain, conditioned on R4's parameter-only necessary
+    # conditions (elsewhere no equilibrium of the model exists, see the test above)
+    base, over = draw_in_regime(rng, 24)
+    # each draw at L1 and L1·e^{±H} (central differences of the exact d ln/d ln L1), one sweep
+    stacked = {k: np.concatenate([v, v, v]) for k, v in over.items()}
+    stacked["L1"] = np.concatenate([over["L1"], over["L1"] * np.exp(H), over["L1"] * np.exp(-H)])
+    levels3, hats3, conv3 = solve_statics(base, stacked)
+    levels, hats, conv = _rows(levels3, slice(0, 24)), _rows(hats3, slice(0, 24)), conv3[:24]
+    assert conv.sum() >= 4
+    fd_ok = conv3[:24] & conv3[24:48] & conv3[48:]
+    for name in ("omega", "W", "R_X", "E_M", "phi_D1", "phi_XM2", "alpha_X1", "RX_EM2"):
+        fd = (np.log(levels3[name][24:48]) - np.log(levels3[name][48:])) / (2 * H)
+        exact = hats[name]
+        np.testing.assert_allclose(exact[fd_ok], fd[fd_ok], rtol=1e-5,
+                                   atol=1e-6 * max(1.0, np.max(np.abs(exact[fd_ok]), initial=0)), err_msg=name)
+    for i in np.flatnonzero(conv):  # an independent check: the reduced form's locus L(omega)
+        m = de.core.replace(base, **{k: float(v[i]) for k, v in over.items()})
+        L = float(reduced_form(m, levels["omega"][i])["L_locus"])
+        assert abs(L / (over["L1"][i] / over["L2"][i]) - 1) < 1e-6, m
+        assert all(levels[n][i] < levels[f"phi_XM{n[-1]}"][i]
+                   for n in ("phi_DM1", "phi_X1", "phi_DM2", "phi_X2"))
+        assert all(np.isfinite(v[i]) for v in levels.values())
+    said = []
+    for i in np.flatnonzero(~conv):
+        m = de.core.replace(base, **{k: float(v[i]) for k, v in over.items()})
+        eq = de.solve(m, throw=False)
+        hint = m.explain_failure(eq)
+        assert hint, m
+        said.append(hint)
+    # every failure is a proven absence, an overflow, or an equilibrium out of the regime
+    known = ("No interior equilibrium", "No equilibrium with the selection ordering",
+             "The equilibrium exists, but some of its values overflow",
+             "The point found solves the equations")
+    assert all(h.startswith(known) for h in said), said
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_pareto_integrals_match_quadrature(rng, truncated):
+    for _ in range(6):
+        sigma = 1 + np.exp(rng.uniform(np.log(0.05), np.log(5)))
+        k = sigma - 1 + np.exp(rng.uniform(np.log(0.2), np.log(5)))
+        phi_min = np.exp(rng.uniform(-1, 1))
+        a = phi_min * np.exp(rng.uniform(-0.5 if truncated else 0.0, 1.0))
+        lo = max(a, phi_min) if truncated else a
+        # the Pareto density, extended below φ_min for the untruncated (formal) variant
+        def density(p, k=k, phi_min=phi_min):
+            return k * phi_min**k * p ** (-k - 1)
+
+        def v_integrand(p, sigma=sigma):
+            return p ** (sigma - 1) * density(p)
+
+        def j_integrand(p, sigma=sigma, a=a):
+            return ((p / a) ** (sigma - 1) - 1) * density(p)
+
+        V = integrate.quad(v_integrand, lo, np.inf, epsabs=0, epsrel=1e-11)[0]
+        J = integrate.quad(j_integrand, lo, np.inf, epsabs=0, epsrel=1e-11)[0]
+        tail = (lo / phi_min) ** -k
+        args = (np.log(a), sigma, k, np.log(phi_min), truncated)
+        np.testing.assert_allclose(np.exp(_pareto.log_revenue_moment(*args)), a ** (1 - sigma) * V, rtol=1e-8)
+        np.testing.assert_allclose(np.exp(_pareto.log_profit_integral(*args)), J, rtol=1e-8)
+        np.testing.assert_allclose(np.exp(_pareto.log_survival(np.log(a), k, np.log(phi_min), truncated)),
+                                   tail, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
     "field, value, text",
     [("sigma", 1.0, "sigma > 1"), ("k", 2.5, "k > sigma - 1"), ("tau_m", 0.9, "tau_m >= 1"),
-     ("f_e", 0.0, "f_e > 0"), ("L2", -1.0, "L2 > 0"), ("tau_m", 1.02, "selection ordering")],
+     ("f_e", 0.0, "f_e > 0"), ("L2", -1.0, "L2 > 0"), ("phi_min", -1.0, "phi_min > 0"),
+     ("tau_x", np.nan, "tau_x >= 1"), ("f_xm", np.inf, "f_xm > 0"), ("L1", None, "L1"), ("k", "5", "k"),
+     ("tau_m", np.ones(2), "tau_m")],
 )
 def test_bad_input_raises_clear_errors(field, value, text):
     with pytest.raises(ValueError, match=text.replace("^", r"\^")):

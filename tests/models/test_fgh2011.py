@@ -10,9 +10,10 @@ import pytest
 import scipy.special as sps
 
 import diffecon as de
-from diffecon.core._tree import replace_fields
-from diffecon.models.fgh2011 import FGH2011, production_patterns, regime_sweep, tau_from_rho, welfare_change
-from diffecon.models.income import LogNormal, ShiftedExponential, Uniform, replace_static
+from diffecon.core import replace
+from diffecon.models.fgh2011 import FGH2011, tau_from_rho
+from diffecon.models.income import LogNormal, ShiftedExponential, Uniform
+from diffecon.policy.fgh2011 import production_patterns, welfare_sensitivity
 
 from .._seed import generator
 
@@ -79,7 +80,9 @@ def trade():
     shift[37:, 0] = rng.uniform(0.2, 3.0, 30)
     same = ShiftedExponential(1.0, 2.0)
     over = {"tau": tau_from_rho(rho, q, theta), "N": N, "income_shift": shift, "income_spread": spread}
-    out = de.sweep(_trade((0.5, 0.5), income=(same, same)), over, wrt=["tau"])
+    of = ["n", "n_eff", "n_eq16", "n_eff_eq15", "log_v_eq15", "producing", "log_v", "beta", "s", "x", "price", "sales", "flows",
+          "net_exports"]
+    out = de.sweep(_trade((0.5, 0.5), income=(same, same)), over, of=of, wrt=["tau"])
     assert bool(np.all(out["converged"]))
     return over, rho, {k: np.asarray(v) for k, v in out.items()}
 
@@ -169,23 +172,38 @@ def test_mean_preserving_spread_claim():
 # ------------------------------------------------------------------ diversified trade (§6, §14)
 def test_figure1_path_from_eq15_16(trade):
     over, rho, out = trade
-    n_eff, n = out["n_eff"][:5], out["n"][:5]
+    # what the paper plots: the all-diversified formulas (15)-(16), negative n_L^R from ρ_H = 0.39
+    n_eff, n = out["n_eff_eq15"][:5], out["n_eq16"][:5]
     np.testing.assert_allclose(n_eff[:, 0, 1], [102.91895, 129.97995, 157.22022, 184.53139, 211.85958], atol=6e-6)
     np.testing.assert_allclose(n_eff[:, 0, 0], [126.72659, 104.23628, 87.63824, 75.00505, 65.13985], atol=6e-6)
     np.testing.assert_allclose(n[:, 0, 0], [5.95445, 1.96999, -0.07665, -1.15201, -1.71456], atol=6e-6)
     np.testing.assert_allclose(n[:, 1, 1], [74.64817, 77.93224, 77.19887, 69.29228, 36.44575], atol=6e-6)
-    np.testing.assert_array_equal(out["regime_valid"][:5], [1, 1, 0, 0, 0])
+    # the equilibrium: where (16) is negative R makes no L (spec claim 17: R:H, P:LH), n >= 0
+    assert np.all(out["n"] >= 0)
+    np.testing.assert_array_equal(out["producing"][:5, 0, 0], [True, True, False, False, False])
+    assert np.all(out["producing"][:5, 1]) and np.all(out["producing"][:5, 0, 1])
+    np.testing.assert_allclose(out["n_eff"][:2], out["n_eff_eq15"][:2], rtol=1e-10)  # diversified: the same
     W = 100 * np.exp(out["log_v"][:5, 0, :2] - out["log_v"][0, 0, :2])
-    np.testing.assert_allclose(W[:, 0], [100, 107.5534, 115.1668, 122.7654, 130.3090], atol=6e-5)
-    np.testing.assert_allclose(W[:, 1], [100, 111.1279, 121.9525, 132.4823, 142.7356], atol=6e-5)
-    # footnote 23: NX_q^R = ρ x/(1+ρ)(n^R − n^P); world net exports add to zero; every firm breaks even
+    np.testing.assert_allclose(W[:2, 0], [100, 107.5534], atol=6e-5)
+    np.testing.assert_allclose(W[:2, 1], [100, 111.1279], atol=6e-5)
+    W15 = 100 * np.exp(out["log_v_eq15"][:5, 0, :2] - out["log_v_eq15"][0, 0, :2])  # the paper's Figure 1
+    np.testing.assert_allclose(W15[:, 0], [100, 107.5534, 115.1668, 122.7654, 130.3090], atol=6e-5)
+    np.testing.assert_allclose(W15[:, 1], [100, 111.1279, 121.9525, 132.4823, 142.7356], atol=6e-5)
+    # claim 17: along R:H, P:LH welfare is almost the formal one, W_R(y=1) 130.43 vs 130.31 at 0.8
+    assert abs(W[4, 0] - 130.43) < 0.01
+    # footnote 23 where diversified: NX_q^R = ρ x/(1+ρ)(n^R − n^P); world net exports add to
+    # zero; every active firm breaks even and no inactive cell could
+    diversified = np.all(out["producing"], axis=(1, 2))
     x = out["x"][0]
     n_all, nx = out["n"], out["net_exports"]
-    np.testing.assert_allclose(nx[:, 0], rho * x / (1 + rho) * (n_all[:, 0] - n_all[:, 1]), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(nx[diversified, 0], (rho * x / (1 + rho) * (n_all[:, 0] - n_all[:, 1]))[diversified],
+                               rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(nx.sum(1), 0.0, atol=1e-8)
-    np.testing.assert_allclose(out["sales"], np.broadcast_to(x, n_all.shape), rtol=1e-10)
-    # Σ_q ñ_q x_q/(1+ρ_q) = N in each country
-    np.testing.assert_allclose((out["n_eff"] * x / (1 + rho)[:, None, :]).sum(-1), over["N"], rtol=1e-10)
+    xs = np.broadcast_to(out["x"][:, None, :], n_all.shape)
+    np.testing.assert_allclose(out["sales"][out["producing"]], xs[out["producing"]], rtol=1e-9)
+    assert np.all(out["sales"][~out["producing"]] <= xs[~out["producing"]] * (1 + 1e-9))
+    # Σ_q ñ_q x_q/(1+ρ_q) = N in each country (eq. 15)
+    np.testing.assert_allclose((out["n_eff_eq15"] * x / (1 + rho)[:, None, :]).sum(-1), over["N"], rtol=1e-10)
 
 
 def test_adding_up_and_trade_balance(autarky, trade):
@@ -214,7 +232,12 @@ def test_trade_claims_at_random_draws(trade):
     nx = out["net_exports"]
     assert np.all(nx[7:37, 0, 1] > 0)  # Prop. 2(i): the larger country net-exports H
     assert np.all(nx[37:, 0, 1] > 0) and np.all(nx[37:, 0, 0] < 0)  # Prop. 2(ii): the richer exports H, imports L
-    d = out["dn_eff/dtau"][1:]  # (batch, K, Q, Q); row 0 has ρ_H = 0, where τ_H no longer matters
+    # Prop. 3 (a statement about the diversified regime); row 0 has ρ_H = 0, where τ_H no
+    # longer matters
+    diversified = np.all(out["producing"], axis=(1, 2))
+    diversified[0] = False
+    assert diversified.sum() > 30
+    d = out["dn_eff/dtau"][diversified]  # (batch, K, Q, Q)
     assert np.all(d[:, :, 1, 1] < 0) and np.all(d[:, :, 0, 1] > 0)  # Prop. 3 for τ_H
     assert np.all(d[:, :, 0, 0] < 0) and np.all(d[:, :, 1, 0] > 0)  # ... and τ_L
 
@@ -222,9 +245,12 @@ def test_trade_claims_at_random_draws(trade):
 def test_trade_welfare_decomposition_eq17_and_tau_effects(trade):
     over, rho, out = trade
     # d ln v/dτ_H at ρ = (0.5, 0.4), Figure 1 (spec §14): −0.198, −0.263, −0.362 (y = 1, median, 30)
-    np.testing.assert_allclose(out["dlog_v/dtau"][5, 0, :, 1], [-0.198, -0.263, -0.362], atol=6e-4)
+    # (the spec's −0.198, −0.263, −0.362 are the all-diversified formulas' values; at ρ = (0.5, 0.4)
+    # the equilibrium is R:H, P:LH (claim 17), whose marginal effects differ by < 3e-3)
+    np.testing.assert_allclose(out["dlog_v/dtau"][5, 0, :, 1], [-0.198, -0.263, -0.362], atol=3e-3)
     theta, q = np.array([0.5, 0.7]), np.array([0.9, 1.05])
-    for i in (1, 5, 6, 20, 50):
+    diversified = np.flatnonzero(np.all(out["producing"], axis=(1, 2)))
+    for i in (1, 6, *diversified[diversified > 7][:3]):  # eq. (17) is the diversified regime's
         r = rho[i]
         drho_dtau = -q * r / theta
         for k in range(2):
@@ -254,6 +280,7 @@ def test_regimes_specialisation_and_corollary1():
     m = FGH2011.from_rho((0.95, 0.95), scenario="general")
     found = production_patterns(m)
     assert int(found["n_valid"]) == 1
+    np.testing.assert_array_equal(np.asarray(found["patterns"])[int(np.argmax(found["valid"]))], [[0, 1], [1, 0]])
     eq = de.solve(m)
     np.testing.assert_array_equal(np.asarray(eq["producing"]), [[0, 1], [1, 0]])
     np.testing.assert_allclose([eq["n"][1, 0], eq["n"][0, 1]], [145.48742, 214.2912], atol=6e-5)
@@ -265,7 +292,7 @@ def test_regimes_specialisation_and_corollary1():
     # claim 17: at ρ = (0.5, 0.8) the actual regime is R:H, P:LH, and its welfare ≈ the formal one
     g = de.solve(FGH2011.from_rho((0.5, 0.8), scenario="general", y_grid=GRID))
     np.testing.assert_array_equal(np.asarray(g["producing"]), [[0, 1], [1, 1]])
-    assert float(g["regime_valid"]) == 1.0
+    assert not np.any(g["entry_profitable"])
 
 
 def test_general_matches_trade_when_diversified_and_derivatives_match_fd(trade):
@@ -281,8 +308,8 @@ def test_general_matches_trade_when_diversified_and_derivatives_match_fd(trade):
     h = 1e-3
     for k in range(2):
         bump = np.eye(2)[k] * h
-        up = de.solve(replace_fields(c, {"N": c.N + bump}))
-        down = de.solve(replace_fields(c, {"N": c.N - bump}))
+        up = de.solve(replace(c, N=c.N + bump))
+        down = de.solve(replace(c, N=c.N - bump))
         for name in ("n", "log_v"):
             fd = (np.asarray(up[name]) - np.asarray(down[name])) / (2 * h)
             np.testing.assert_allclose(np.asarray(jac[name]["N"])[..., k], fd, rtol=1e-6, atol=1e-8)
@@ -296,7 +323,7 @@ def test_regime_sweep_many_qualities_and_countries():
                 income_spread=(1.0,) * 3, income=dists, scenario="general")
     q, theta = np.asarray(m.q), np.asarray(m.theta)
     taus = np.stack([tau_from_rho(np.full(3, r), q, theta) for r in (0.1, 0.97)])
-    out = regime_sweep(m, {"tau": taus}, of=["producing", "net_exports", "flows"])
+    out = de.sweep(m, {"tau": taus}, of=["producing", "net_exports", "flows"])
     assert bool(np.all(out["converged"]))
     high_cost, low_cost = (np.asarray(out[k]) for k in ("flows", "producing"))
     # Prop. 5 (ρ = 0.1): in each pair, the richer country's net exports to the poorer rise with q
@@ -312,7 +339,7 @@ def test_regime_sweep_many_qualities_and_countries():
 # ------------------------------------------------------------------ tariffs (§9)
 def test_specific_tariff_rebate_and_eq20():
     m = FGH2011(tau=(0.0, 0.0), scenario="pattern", active=((0.0, 1.0), (1.0, 0.0)), y_grid=(1.0, MEDIAN_R, 30.0))
-    taxed = replace_fields(m, {"tariff": jnp.array([0.05, 0.0])})
+    taxed = replace(m, tariff=jnp.array([0.05, 0.0]))
     eq = de.solve(taxed)
     np.testing.assert_allclose(eq["rebate"][0], 0.05 * eq["s_L"][0], rtol=1e-10)  # r = t s_L^R
     jac = de.jacobian(m, ["log_v", "n_H", "n_L"], "tariff")
@@ -343,8 +370,8 @@ def test_ad_valorem_is_its_specific_equivalent_in_the_specialised_case():
     m = FGH2011.from_rho((0.95, 0.95), **SPECIALISED)
     cif_L = float(m.c[0] + m.theta[0] / m.q[0] + m.tau[0])
     a = 0.04
-    ad = de.solve(replace_fields(m, {"ad_valorem": jnp.array([a, 0.0])}))
-    spec = de.solve(replace_fields(m, {"tariff": jnp.array([a * cif_L, 0.0])}))
+    ad = de.solve(replace(m, ad_valorem=jnp.array([a, 0.0])))
+    spec = de.solve(replace(m, tariff=jnp.array([a * cif_L, 0.0])))
     for name in ("n", "n_eff", "s", "log_v", "rebate"):
         np.testing.assert_allclose(ad[name], spec[name], rtol=1e-12, atol=1e-15, err_msg=name)
     active = np.asarray(m.active) > 0.5
@@ -375,38 +402,34 @@ def test_ad_valorem_zero_rates_revenue_and_derivatives_match_fd(trade):
     # both countries tax imports of both qualities: the rebate is the revenue per head,
     # Σ_q (t + a (p_q + τ_q)) × units imported, with the units read off the flows
     rates = jnp.array([0.05, 0.03])
-    taxed = replace_fields(g, {"ad_valorem": rates, "tariff": jnp.array([0.01, 0.0])})
+    taxed = replace(g, ad_valorem=rates, tariff=jnp.array([0.01, 0.0]))
     eq = de.solve(taxed)
     cif = np.asarray(g.c + g.theta / g.q + g.tau)
     unit = np.array([0.01, 0.0])[:, None] + np.asarray(rates)[:, None] * cif[None, :]
     imports = (np.asarray(eq["flows"]) * (1 - np.eye(2))[:, :, None]).sum(0)  # (K, Q) units into k
     np.testing.assert_allclose(np.asarray(eq["rebate"]) * np.asarray(g.N), (unit * imports).sum(-1), rtol=1e-10)
-    assert float(eq["regime_valid"]) == 1.0 and np.all(np.asarray(eq["producing"]) == 1)
+    assert np.all(np.asarray(eq["producing"]))
     # exact derivatives with respect to the rates vs central differences of full solves
     jac = de.jacobian(taxed, ["n", "log_v", "rebate"], "ad_valorem")
     h = 1e-4
     for k in range(2):
         bump = np.eye(2)[k] * h
-        up = de.solve(replace_fields(taxed, {"ad_valorem": rates + bump}))
-        down = de.solve(replace_fields(taxed, {"ad_valorem": rates - bump}))
+        up = de.solve(replace(taxed, ad_valorem=rates + bump))
+        down = de.solve(replace(taxed, ad_valorem=rates - bump))
         for name in ("n", "log_v", "rebate"):
             fd = (np.asarray(up[name]) - np.asarray(down[name])) / (2 * h)
             np.testing.assert_allclose(np.asarray(jac[name]["ad_valorem"])[..., k], fd, rtol=1e-6, atol=1e-8,
                                        err_msg=f"{name}, k={k}")
 
 
-def test_tariffs_outside_tariff_scenarios_have_no_effect_and_welfare_change_refuses():
-    # scenario 'trade' (eq. 15) has one ρ_q on every route and no rebate: no tariff in it, so
-    # derivatives are exactly 0 (they once picked up R's tariff in ρ and read −0.3)
+def test_tariffs_outside_tariff_scenarios_have_no_effect_and_welfare_sensitivity_refuses():
+    # scenario 'trade' (eq. 15) has one ρ_q on every route and no rebate: no tariff in it
     m = FGH2011.from_rho((0.5, 0.4), scenario="trade", y_grid=GRID)
-    jac = de.jacobian(m, ["log_v", "n"], ["tariff", "ad_valorem"])
-    for name in ("log_v", "n"):
-        for p in ("tariff", "ad_valorem"):
-            np.testing.assert_array_equal(jac[name][p], 0.0)
+    np.testing.assert_array_equal(m.unit_tariff(), 0.0)
     for scenario in ("trade", "autarky", "integrated"):
         for p in ("tariff", "ad_valorem"):
             with pytest.raises(ValueError, match=f"{p}.*scenario '{scenario}'.*'general' or 'pattern'"):
-                welfare_change(replace_static(m, scenario=scenario), p)
+                welfare_sensitivity(m.with_scenario(scenario), p)
 
 
 # ------------------------------------------------------------------ numerics and errors
@@ -426,7 +449,13 @@ def test_no_nan_gradients_at_high_incomes():
         (dict(theta=(0.0, 0.7)), "theta in (0, 1]"),
         (dict(theta=(0.7, 0.5)), "theta non-decreasing in q"),
         (dict(q=(1.05, 0.9)), "q strictly increasing"),
-        (dict(income=(ShiftedExponential(0.5, 6.0), ShiftedExponential(1.0, 2.0))), "lowest income >= every local price"),
+        (dict(income=(ShiftedExponential(0.5, 6.0), ShiftedExponential(1.0, 2.0))), "parameter income=[0.5, 1.0]"),
+        (dict(income_shift=(-1.0, 0.0)), "parameter income_shift=[-1.0, 0.0] is outside its admissible domain"),
+        (dict(income_spread=(1.0, 2.0)), "parameter income_spread=[1.0, 2.0] is outside its admissible domain"),
+        (dict(y_grid=(1.0, float("nan"))), "parameter y_grid=[1.0, nan] is not finite"),
+        (dict(y_grid=(1.0, -2.0)), "parameter y_grid=[1.0, -2.0] is outside its admissible domain (y_grid >= 0)"),
+        (dict(tau=(float("inf"), 1.0)), "parameter tau=[inf, 1.0] is not finite"),
+        (dict(N="many"), "parameter N='many' is not a number"),
         (dict(N=(1000.0, -1.0)), "N > 0"),
         (dict(f=(0.0, 5.0)), "f > 0"),
         (dict(tariff=(0.1, 0.0)), "tariff = 0"),
@@ -434,7 +463,8 @@ def test_no_nan_gradients_at_high_incomes():
         (dict(scenario="pattern", active=((0, 1), (1, 0)), ad_valorem=(0.0, -0.2)), "ad_valorem >= 0"),
         (dict(scenario="trade", ad_valorem=(0.1, 0.0)), "ad_valorem = 0 (tariffs need scenario 'general' or 'pattern')"),
         (dict(scenario="integrated", ad_valorem=(0.0, 0.1)), "ad_valorem = 0"),
-        (dict(scenario="trade", tau=(0.0, 1.0)), "tau > 0"),
+        (dict(scenario="trade", tau=(0.0, 1.0)), "tau q/theta >= 1e-06"),
+        (dict(scenario="general", tau=(1e-8, 1.0)), "tau q/theta >= 1e-06"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(kwargs, text):
@@ -459,3 +489,55 @@ def test_shape_and_scenario_errors():
         FGH2011(scenario="pattern")
     with pytest.raises(ValueError, match="scale > 0"):
         ShiftedExponential(1.0, -2.0)
+
+
+# ------------------------------------------------------------------ issue 11 repros
+def test_trade_scenario_returns_the_actual_regime_at_the_paper_defaults():
+    # once: n_L^R = −0.077 (eq. 16) returned as converged and flagged only by regime_valid
+    eq = de.solve(FGH2011(scenario="trade", y_grid=GRID))
+    assert np.all(np.asarray(eq["n"]) >= 0)
+    np.testing.assert_array_equal(eq["producing"], [[False, True], [True, True]])
+    np.testing.assert_allclose(eq["n_eq16"][0, 0], -0.07665, atol=6e-5)  # the formula, reported as such
+    general = de.solve(FGH2011(scenario="general", y_grid=GRID))
+    for name in ("n", "n_eff", "log_v"):
+        np.testing.assert_allclose(eq[name], general[name], rtol=1e-9, atol=1e-12, err_msg=name)
+    assert float(eq["sales"][0, 0]) < float(eq["x"][0])  # an L maker in R would lose money
+
+
+NO_NUMERAIRE = dict(  # a full-domain draw: P makes everything and runs out of labour
+    q=(1.7732391920694872, 2.180871882424282), theta=(0.46288132634164625, 0.5869138959296343),
+    f=(14.131887528297383, 0.384282512529983), c=(0.007816059502323005, 0.004586864457082114),
+    N=(0.8973963624156324, 1.5451678441133643), income_spread=(0.43741229425826605, 0.0013037996338221916),
+    income_shift=(0.35880827602402826, -1.7242954731176467), tau=(8.186377384997398e-05, 0.020862120517314054),
+    income=(ShiftedExponential(1.0, 1.0), ShiftedExponential(1.0, 1.0)), scenario="trade")
+
+
+def test_numeraire_not_produced_is_not_converged_and_says_why():
+    m = FGH2011(**NO_NUMERAIRE)
+    eq = de.solve(m, throw=False)
+    assert not bool(eq.converged)
+    assert not bool(np.all(eq["numeraire_produced"]))
+    assert m.explain_failure(eq).startswith("No equilibrium with wage 1")
+    with pytest.raises(de.SolveError, match="numeraire_produced.*No equilibrium with wage 1"):
+        de.solve(m)
+    # the same parameters with more labour in P (a higher lowest income) solve
+    rich = replace(m, income_shift=m.income_shift + jnp.array([0.0, 0.5]))
+    assert bool(np.all(de.solve(rich)["numeraire_produced"]))
+
+
+def test_requirements_run_once_per_construction(monkeypatch):
+    calls = []
+    original = FGH2011.requirements
+    monkeypatch.setattr(FGH2011, "requirements", lambda self: calls.append(1) or original(self))
+    FGH2011(scenario="trade")
+    assert len(calls) == 1
+
+
+def test_no_trade_limit_is_finite_and_matches_autarky():
+    # ρ = 0 is τ = 800 θ/q (finite): trade then is autarky, every country makes every quality
+    tau = tau_from_rho((0.0, 0.0), (0.9, 1.05), (0.5, 0.7))
+    assert np.all(np.isfinite(tau)) and np.all(np.exp(-tau * np.array([0.9, 1.05]) / np.array([0.5, 0.7])) == 0)
+    trade = de.solve(FGH2011(tau=tau, scenario="trade", y_grid=GRID))
+    autarky = de.solve(FGH2011(y_grid=GRID))
+    np.testing.assert_allclose(trade["n"], autarky["n"], rtol=1e-10)
+    np.testing.assert_array_equal(trade["flows"] * (1 - np.eye(2))[:, :, None], 0.0)

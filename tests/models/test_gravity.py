@@ -9,11 +9,11 @@ import pytest
 from scipy.optimize import root
 
 import diffecon as de
-from diffecon.calibrate import ppml
-from diffecon.counterfactual import form_pta, raise_import_costs
 from diffecon.data import load_trade_sample, pair_matrix
+from diffecon.estimate import ppml
 from diffecon.models import Gravity
-from diffecon.replicate._gravity_reference import GEGRAVITY_COEF
+from diffecon.policy import form_pta, raise_import_costs
+from diffecon.replicate.gravity_reference import GEGRAVITY_COEF
 
 NAMES = list(GEGRAVITY_COEF)
 
@@ -35,9 +35,9 @@ def test_baseline_reproduces_the_data_and_zero_change_gives_zero_change(sample):
     res = de.counterfactual(model, sample)
     X = pair_matrix(sample, "trade")
     np.testing.assert_allclose(np.asarray(res.equilibrium["flows"]), X, rtol=1e-10)
-    np.testing.assert_allclose(res.welfare_change.to_numpy(), 0.0, atol=1e-10)
+    np.testing.assert_allclose(res.welfare_pct.to_numpy(), 0.0, atol=1e-10)
     np.testing.assert_allclose(res.countries.to_numpy(), 0.0, atol=1e-10)
-    np.testing.assert_allclose(res.trade["change"].to_numpy(), 0.0, atol=1e-9)
+    np.testing.assert_allclose(res.trade["change_pct"].to_numpy(), 0.0, atol=1e-9)
     # the recovered unobservables (L, tau with tau_jj = 1) reproduce every trade share
     u = {k: np.asarray(v) for k, v in model.unobservables().items()}
     A = u["L"][:, None] * u["tau"] ** (1 - 5.0)
@@ -60,8 +60,8 @@ def test_counterfactual_clears_every_market_and_adds_up(sample, rng):
     # ACR: the real wage change is the domestic share change to the power 1/(1 - sigma)
     s = float(model.sigma)
     acr = (o["domestic_share"] / np.diag(X / E)) ** (1 / (1 - s)) / np.diag(np.asarray(res.model.tau_change))
-    np.testing.assert_allclose(res.countries["real_wage_change"].to_numpy(), 100 * (acr - 1), atol=1e-9)
-    assert np.abs(res.welfare_change.to_numpy()).max() > 1e-4  # the experiment does something
+    np.testing.assert_allclose(res.countries["real_wage_pct"].to_numpy(), 100 * (acr - 1), atol=1e-9)
+    assert np.abs(res.welfare_pct.to_numpy()).max() > 1e-4  # the experiment does something
 
 
 def test_real_results_do_not_depend_on_the_numeraire(sample, rng):
@@ -69,13 +69,14 @@ def test_real_results_do_not_depend_on_the_numeraire(sample, rng):
     country = str(rng.choice(sorted(set(sample.exporter))))
     world = de.counterfactual(Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0), new)
     home = de.counterfactual(Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0, numeraire=country), new)
-    np.testing.assert_allclose(home.welfare_change, world.welfare_change, atol=1e-10)
-    np.testing.assert_allclose(home.countries["real_wage_change"], world.countries["real_wage_change"], atol=1e-10)
-    np.testing.assert_allclose(home.equilibrium["domestic_share"], world.equilibrium["domestic_share"], rtol=1e-10)
+    np.testing.assert_allclose(home.welfare_pct, world.welfare_pct, atol=1e-10)
+    np.testing.assert_allclose(home.countries["real_wage_pct"], world.countries["real_wage_pct"], atol=1e-10)
+    np.testing.assert_allclose(home.equilibrium["domestic_share"], world.equilibrium["domestic_share"],
+                               rtol=1e-10)
     # nominal flows are in numeraire units: they differ by one common factor only
-    scale = (1 + home.trade["change"] / 100) / (1 + world.trade["change"] / 100)
+    scale = (1 + home.trade["change_pct"] / 100) / (1 + world.trade["change_pct"] / 100)
     np.testing.assert_allclose(scale, scale.iloc[0], rtol=1e-10)
-    assert abs(float(home.equilibrium["wage_change"][home.welfare_change.index.get_loc(country)]) - 1) < 1e-12
+    assert abs(float(home.equilibrium["wage_change"][home.welfare_pct.index.get_loc(country)]) - 1) < 1e-12
     ratio = np.asarray(home.equilibrium["wage_change"]) / np.asarray(world.equilibrium["wage_change"])
     np.testing.assert_allclose(ratio, ratio[0], rtol=1e-10)  # nominal wages differ by one factor
 
@@ -126,7 +127,7 @@ def test_hat_algebra_matches_an_independent_levels_solve_on_synthetic_data(sampl
         new[c] = [Z1[q, i, j] for i in range(n) for j in range(n)]
     res = de.counterfactual(Gravity.from_data(df, dict(zip(NAMES, b)), sigma=sigma), new)
     w1, X1, E1, P1 = _levels_equilibrium(L, L[:, None] * np.exp(np.einsum("k,kij->ij", b, Z1)), d, sigma)
-    np.testing.assert_allclose(res.welfare_change.to_numpy(), 100 * ((E1 / P1) / (E0 / P0) - 1), atol=1e-8)
+    np.testing.assert_allclose(res.welfare_pct.to_numpy(), 100 * ((E1 / P1) / (E0 / P0) - 1), atol=1e-8)
     np.testing.assert_allclose(np.asarray(res.equilibrium["flows"]), X1, rtol=1e-8)
     np.testing.assert_allclose(np.asarray(res.equilibrium["wage_change"]), w1 / w0, rtol=1e-9)
 
@@ -137,11 +138,12 @@ def test_matrix_free_newton_gives_the_dense_equilibrium_and_derivatives(sample, 
     closure = str(rng.choice(["deficits", "proportional"]))
     out = {}
     for linear_solve in ("dense", "matrix_free"):
-        model = Gravity.from_data(sample, GEGRAVITY_COEF, sigma=sigma, closure=closure, linear_solve=linear_solve)
+        model = Gravity.from_data(sample, GEGRAVITY_COEF, sigma=sigma, closure=closure,
+                                  linear_solve=linear_solve)
         res = de.counterfactual(model, new)
-        J = de.jacobian(res.model, ["welfare_change", "flows"], ["coef", "sigma"])
-        out[linear_solve] = (res.welfare_change.to_numpy(), np.asarray(res.equilibrium["flows"]),
-                             np.asarray(J["welfare_change"]["coef"]), np.asarray(J["welfare_change"]["sigma"]),
+        J = de.jacobian(res.model, ["welfare_pct", "flows"], ["coef", "sigma"])
+        out[linear_solve] = (res.welfare_pct.to_numpy(), np.asarray(res.equilibrium["flows"]),
+                             np.asarray(J["welfare_pct"]["coef"]), np.asarray(J["welfare_pct"]["sigma"]),
                              np.asarray(J["flows"]["coef"]))
     assert np.abs(out["dense"][0]).max() > 1e-4
     for dense, free in zip(out["dense"], out["matrix_free"]):
@@ -176,3 +178,68 @@ def test_bad_parameters_and_tables_raise(sample):
     X[2, 2] = 0.0
     with pytest.raises(ValueError, match="flows \\(domestic, the diagonal\\)"):
         Gravity(X, 5.0)
+
+
+# -- trust across the domain (issue 11) ------------------------------------------------------------
+
+def _surplus_table(n):
+    """Country 0 sells 50 to every other country and buys little: a surplus of most of its income."""
+    X = np.eye(n) * 10.0 + 0.01
+    X[0, 1:] = 50.0
+    tau = np.ones((n, n))
+    tau[0, 1:] = 1e3  # its exports all but stop
+    return X, tau
+
+
+def test_no_equilibrium_with_fixed_deficits_is_named_not_solved():
+    X, tau = _surplus_table(3)
+    with pytest.raises(de.SolveError, match="No equilibrium with trade deficits held fixed.*c0"):
+        de.solve(Gravity(X, 5.0, tau_change=tau))
+    # the proportional closure has an equilibrium for the same shock, and it clears every market
+    eq = de.solve(Gravity(X, 5.0, tau_change=tau, closure="proportional"))
+    assert float(eq["market_clearing_gap"]) < 1e-9 and float(eq["welfare_pct"][0]) < -50
+
+
+def test_a_batch_of_failed_solves_is_never_reported_converged():
+    # Issue 11: a reduction over a few thousand residuals dropped NaN, so a large batch (or a
+    # large model) of non-solutions read converged with residual 0. 400 points × 3 equations.
+    X, tau = _surplus_table(3)
+    scale = np.geomspace(1e2, 1e4, 400)
+    out = de.sweep(Gravity(X, 5.0), {"tau_change": tau[None] ** (np.log(scale)[:, None, None] / np.log(1e3))},
+                   of="welfare_pct")
+    assert not np.asarray(out["converged"]).any()
+    assert (np.asarray(out["reason"]) != 0).all() and np.isnan(np.asarray(out["welfare_pct"])).all()
+
+
+def test_full_domain_draws_solve_or_say_why(rng):
+    # The reliability harness's draws (benchmarks/domains/gravity.py), both closures: every
+    # converged point is re-checked independently (flows add up to output and expenditure,
+    # expenditure positive), every other point carries a reason.
+    from benchmarks.domains.gravity import DRAWS
+
+    for name in ("Gravity", "Gravity[proportional]"):
+        base, over = DRAWS[name](rng, 24)
+        out = de.sweep(base, over, of=["flows", "output", "expenditure"])
+        ok = np.asarray(out["converged"])
+        flows, Y, E = (np.asarray(out[k]) for k in ("flows", "output", "expenditure"))
+        np.testing.assert_allclose(flows[ok].sum(2), Y[ok], rtol=1e-7)
+        np.testing.assert_allclose(flows[ok].sum(1), E[ok], rtol=1e-7)
+        assert (E[ok] > 0).all() and np.isfinite(flows[ok]).all()
+        assert (np.asarray(out["reason"])[~ok] != 0).all()
+        if name == "Gravity[proportional]":  # always has an equilibrium; 98% solve (300 draws)
+            assert ok.mean() >= 0.8, ok.mean()
+
+
+def test_bad_parameters_name_the_parameter(sample):
+    X = pair_matrix(sample, "trade")
+    cases = [(dict(sigma=None), "sigma=None is not a number"),
+             (dict(sigma=np.nan), "sigma=nan is not finite"),
+             (dict(sigma=[2.0, 3.0]), "sigma has shape"),
+             (dict(tau_change=np.ones((2, 2))), "tau_change has shape"),
+             (dict(tau_change=-np.ones((30, 30))), "tau_change"),
+             (dict(coef=[1.0], coef_cov=np.eye(2)), "coef_cov")]
+    for kwargs, match in cases:
+        with pytest.raises(ValueError, match=match):
+            Gravity(X, **{"sigma": 5.0, **kwargs})
+    with pytest.raises(ValueError, match="flows"):
+        Gravity(np.full((3, 3), np.inf), 5.0)

@@ -107,3 +107,17 @@ def test_bad_distribution_parameters_raise():
         Empirical([1.0, 2.0], [1.0, 0.0])
     with pytest.raises(ValueError, match="spread > 0"):
         Uniform(1.0, 2.0, spread=-1.0)
+
+
+@pytest.mark.parametrize("value, text", [(float("nan"), "scale=nan is not finite"), ("x", "scale='x' is not a number"),
+                                         (None, "scale=None is not a number"), (-1.0, "scale=-1.0 is outside")])
+def test_bad_distribution_parameters_are_named(value, text):
+    with pytest.raises(ValueError, match=text):
+        ShiftedExponential(1.0, value)
+
+
+def test_distributions_print_values_and_refine_by_doubling_nodes():
+    dist = ShiftedGamma(1.0, 6.0, 2.0, 16)
+    assert repr(dist) == "ShiftedGamma(y_min=1.0, scale=6.0, shape=2.0, n_nodes=16, shift=0.0, spread=1.0)"
+    assert dist.refined().n_nodes == 32 and dist.refined().shape == 2.0
+    assert Empirical([1.0, 2.0]).refined() == Empirical([1.0, 2.0])

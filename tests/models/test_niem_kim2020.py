@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 import diffecon as de
-from diffecon.models import NiemKim2020, niem_kim_trade
+from benchmarks.domains.niem_kim2020 import draw as full_domain_draw
+from diffecon.core import replace
+from diffecon.models import NiemKim2020
+from diffecon.policy.market_integration import niem_kim_trade
 
 TABLE3 = dict(a=0.1, b=4.0, z=2.0)
 
@@ -56,18 +59,27 @@ def test_unitary_market_matches_spec_anchors():
 def test_solution_does_not_depend_on_the_start_point(rng):
     model = NiemKim2020(size=rng.uniform(1, 30), a=rng.uniform(0, 0.3), b=rng.uniform(2.4, 3.0), z=rng.uniform(1.5, 2.5))
     ref = de.solve(model)
-    # the default start is the closed form; move it by up to ±50% in each log quality step
-    start = {"quality_steps": model.guess()["quality_steps"] + jnp.asarray(rng.uniform(-0.5, 0.5, 2))}
+    # the default start is the closed form; move it by up to ±0.5 in each coordinate
+    start = {k: v + rng.uniform(-0.5, 0.5) for k, v in model.guess().items()}
     moved = de.solve(model, start)
     np.testing.assert_allclose(moved["quality"], ref["quality"], rtol=1e-10)
 
 
+def _covered(p, t):
+    """The covered-corner conditions for N = 2 (spec §4) in closed form."""
+    a, b = p["a"], p["b"]
+    return (b + a - 2 >= 3 * (1 - a) * t) & (b + 3 * a - 4 <= 3 * (1 - a) * t)
+
+
 def test_closed_form_duopoly_conditions_at_random_draws(swept):
     p, out = swept
-    assert out["converged"].all()
+    ok = out["converged"]
+    assert ok.sum() > 20
+    p, out = {k: v[ok] for k, v in p.items()}, {k: v[ok] for k, v in out.items()}
     a, b, z, size = p["a"], p["b"], p["z"], p["size"]
     q1, q2 = out["quality"][:, 0], out["quality"][:, 1]
     t = q2 / (q1 - q2)
+    assert np.all(_covered(p, t))
     # stage-1 FOCs in closed form (spec §3), derived independently of the generic solve
     np.testing.assert_allclose(q1 ** (z - 1), size * ((b - a) ** 2 - (1 - a) ** 2 * t**2) / (4 * (b - 1)), rtol=1e-9)
     np.testing.assert_allclose(q2 ** (z - 1), size * (1 - a) * ((b + a - 2) - (1 - a) * (2 * t + t**2)) / (2 * (b - 1)), rtol=1e-9)
@@ -91,8 +103,12 @@ def test_closed_form_duopoly_conditions_at_random_draws(swept):
 def test_lemma3_scaling_in_levels(swept):
     p, out = swept
     n = len(p["a"]) // 2
-    k = 3.7 ** (1 / (p["z"][:n] - 1))
-    big, small = {key: v[n:] for key, v in out.items()}, {key: v[:n] for key, v in out.items()}
+    # the covered corner does not depend on Ψ (NK6): the same draws converge at both sizes
+    np.testing.assert_array_equal(out["converged"][:n], out["converged"][n:])
+    ok = out["converged"][:n]
+    k = 3.7 ** (1 / (p["z"][:n][ok] - 1))
+    big = {key: v[n:][ok] for key, v in out.items()}
+    small = {key: v[:n][ok] for key, v in out.items()}
     for name in ("quality", "price", "avg_cost"):
         np.testing.assert_allclose(big[name], small[name] * k[:, None], rtol=1e-9, err_msg=name)
     np.testing.assert_allclose(big["theta"], small["theta"], rtol=1e-10)
@@ -197,8 +213,8 @@ def test_no_profitable_unilateral_quality_deviation(rng):
 
 def _bisect_b(a, z, lo, hi, slack="cover_slack_up"):
     """b where the covered corner stops being the bottom firm's best price (bisection on solves)."""
-    def sign(b):
-        return float(de.solve(NiemKim2020(size=1.0, a=a, b=b, z=z))[slack]) > 0
+    def sign(b):  # beyond the bound the solve fails (values NaN): the slack is not > 0
+        return float(de.solve(NiemKim2020(size=1.0, a=a, b=b, z=z), throw=False)[slack]) > 0
 
     assert sign(lo) and not sign(hi)
     while hi - lo > 1e-10:
@@ -218,7 +234,10 @@ def test_covered_market_upper_bound_on_b():
         q = np.asarray(eq["quality"])
         t = q[1] / (q[0] - q[1])
         assert abs((b_max + 3 * a - 4) - 3 * (1 - a) * t) < 1e-8
-        assert not bool(de.solve(NiemKim2020(size=1.0, a=a, b=b_max + 1e-6, z=2.0))["covered_market"])
+        beyond = de.solve(NiemKim2020(size=1.0, a=a, b=b_max + 1e-6, z=2.0), throw=False)
+        assert not bool(beyond.converged) and "price_kink_up" in beyond.explain()
+        with pytest.raises(de.SolveError, match="No equilibrium of the covered-market model"):
+            de.solve(NiemKim2020(size=1.0, a=a, b=b_max + 1e-6, z=2.0))
         assert bool(de.solve(NiemKim2020(size=1.0, a=a, b=b_max - 1e-6, z=2.0))["covered_market"])
 
 
@@ -293,3 +312,100 @@ def test_regional_gain_is_largest_between_equal_countries(rng):
     gains = [float(niem_kim_trade(s * total, (1 - s) * total, a, b, z)["gain_region"]) for s in shares]
     assert int(np.argmax(gains)) == 3
     np.testing.assert_allclose(gains[:3], gains[::-1][:3], rtol=1e-10)  # symmetric in S ↔ T
+
+
+FULL = 256
+
+
+@pytest.fixture(scope="module")
+def full_domain(request):
+    """One sweep at full-domain draws (Ψ, a, b − (2 − a), z − 1 over many orders of magnitude),
+    with exact derivatives."""
+    rng = np.random.default_rng(abs(hash(request.node.nodeid)) % 2**32)
+    base, p = full_domain_draw(rng, FULL)
+    # and points with z close to 1 inside the covered range (b ≤ 4 − 3a as t → 0)
+    k = 32
+    p = {"size": np.concatenate([p["size"][:-k], np.exp(rng.uniform(-3, 3, k))]),
+         "a": np.concatenate([p["a"][:-k], rng.uniform(0.0, 0.3, k)]),
+         "b": np.concatenate([p["b"][:-k], rng.uniform(2.2, 3.0, k)]),
+         "z": np.concatenate([p["z"][:-k], 1.0 + np.exp(rng.uniform(np.log(1e-3), np.log(0.05), k))])}
+    of = ["log_quality", "quality", "market_share", "producer_surplus", "cover_slack_down", "cover_slack_up"]
+    out = de.sweep(base, p, of=of, wrt=["size", "a", "b", "z"])
+    return p, {k: np.asarray(v) for k, v in out.items()}
+
+
+def test_full_domain_draws_solve_wherever_the_covered_equilibrium_exists(full_domain):
+    """Issue 11: every failure is a named validity condition (no equilibrium of the covered
+    model, or numbers beyond float64), never a solver failure; converged points satisfy the
+    closed-form FOCs (spec §3) and the covered-corner conditions (spec §4)."""
+    p, out = full_domain
+    ok = out["converged"]
+    assert ok.sum() > 40
+    reasons = set(np.asarray(out["reason"])[~ok].tolist())
+    assert all(r >= 10 for r in reasons), reasons  # validity codes only
+    a, b, z, size = (p[k][ok] for k in ("a", "b", "z", "size"))
+    lq = out["log_quality"][ok]
+    with np.errstate(over="ignore"):  # t = 0 to float64 where z is near 1
+        t = 1 / np.expm1(lq[:, 0] - lq[:, 1])
+    # firm 1 in logs; firm 2 in levels relative to its margin (t may sit within e^-50 of t_max)
+    foc1 = (z - 1) * lq[:, 0] - np.log(size * ((b - a) ** 2 - (1 - a) ** 2 * t**2) / (4 * (b - 1)))
+    assert np.all(np.abs(foc1) <= 1e-9 * (1 + np.abs((z - 1) * lq[:, 0]))), foc1
+    lhs = np.exp((z - 1) * lq[:, 1]) * 2 * (b - 1) / (size * (1 - a))
+    foc2 = lhs - ((b + a - 2) - (1 - a) * (2 * t + t**2))
+    assert np.all(np.abs(foc2) <= 1e-10 * (b + a - 2)), foc2
+    assert np.all(_covered({"a": a, "b": b}, t * (1 + 1e-9)) | _covered({"a": a, "b": b}, t * (1 - 1e-9)))
+    for k, v in out.items():
+        if v.dtype.kind == "f":
+            assert np.all(np.isfinite(v[ok])), k
+    # Lemma 3 holds at every converged draw: d ln q / d ln Ψ = 1/(z − 1), exactly
+    lemma3 = (1 / (z - 1))[:, None] * np.ones((1, 2))
+    np.testing.assert_allclose(out["dlog_quality/dsize"][ok] * size[:, None], lemma3, rtol=1e-9)
+
+
+def test_full_domain_derivatives_match_central_differences_of_solves(full_domain):
+    """Exact d ln q/d(Ψ, a, b, z) against central differences of solves at converged full-domain
+    draws, z near 1 included (issue 11: the elasticity at z = 1.01 was silently wrong)."""
+    p, out = full_domain
+    idx = np.where(out["converged"])[0][:40]
+    assert (p["z"][idx] < 1.05).sum() >= 5
+    names, rel = ["size", "a", "b", "z"], 1e-6
+    steps = {"size": p["size"] * rel, "a": np.maximum(p["a"], 1e-3) * rel, "b": (p["b"] + p["a"] - 2) * rel,
+             "z": (p["z"] - 1) * rel}
+    batch = {k: [] for k in p}
+    for name in names:
+        for sign in (1, -1):
+            for k in p:
+                batch[k].append(p[k][idx] + (sign * steps[name][idx] if k == name else 0.0))
+    fd_out = de.sweep(NiemKim2020(), {k: np.concatenate(v) for k, v in batch.items()}, of=["log_quality"])
+    # a step may cross the covered-corner bound (then that neighbour has no equilibrium)
+    both = np.asarray(fd_out["converged"]).reshape(len(names), 2, len(idx)).all(axis=(0, 1))
+    assert both.sum() >= 0.9 * len(idx)
+    lq = np.asarray(fd_out["log_quality"]).reshape(len(names), 2, len(idx), 2)[:, :, both]
+    for j, name in enumerate(names):
+        fd = (lq[j, 0] - lq[j, 1]) / (2 * steps[name][idx][both])[:, None]
+        exact = out[f"dlog_quality/d{name}"][idx][both]
+        np.testing.assert_allclose(exact, fd, rtol=2e-5, atol=1e-6 * np.max(np.abs(fd)), err_msg=name)
+
+
+def test_issue11_elasticity_at_z_near_one():
+    """Issue 11 repro: at z = 1.01 both qualities have d ln q/d ln Ψ = 1/(z − 1) = 100 (the old
+    solve gave −0.478 for q_1: second derivatives of q ~ e^{254} overflowed). At the repro's own
+    point (b = 4) the covered corner is not an equilibrium (b + 3a − 4 > 3(1 − a)t as t → 0), and
+    the solve says so instead of returning the first-order conditions' root."""
+    model = NiemKim2020(size=10.0, b=3.0, z=1.01)
+    exact = np.asarray(de.jacobian(model, "log_quality", "size")) * 10.0
+    np.testing.assert_allclose(exact, [100.0, 100.0], rtol=1e-10)
+    lq = np.asarray(de.solve(model)["log_quality"])
+    up = np.asarray(de.solve(replace(model, size=10.0 * (1 + 1e-6)))["log_quality"])
+    down = np.asarray(de.solve(replace(model, size=10.0 * (1 - 1e-6)))["log_quality"])
+    np.testing.assert_allclose((up - down) / 2e-6, [100.0, 100.0], rtol=1e-6)
+    assert lq[0] > 200  # q_1 ~ e^{235}: beyond what the old coordinates could differentiate
+    with pytest.raises(de.SolveError, match="price_kink_up"):
+        de.elasticity(NiemKim2020(size=10.0, z=1.01), "quality", "size")
+
+
+def test_bad_inputs_everywhere():
+    for field in ("size", "a", "b", "z"):
+        for bad in (np.nan, np.inf, -np.inf, None, "x", [1.0, 2.0]):
+            with pytest.raises(ValueError, match=field):
+                NiemKim2020(**{field: bad})

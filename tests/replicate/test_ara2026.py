@@ -5,7 +5,9 @@ import re
 
 from diffecon.cli import main
 
-# the paper's prose statements that the model contradicts (spec C12b/T9, C12c/T8)
+from ._sources import check_rows
+
+# the paper's prose statements that the model contradicts
 CONTRADICTED = ("§3.5 / Fig. A.1(a)", "§3.6 / Fig. 4(b)", "§3.6: |Ψ_ω − Φ_ω| shrinks")
 
 
@@ -15,6 +17,7 @@ def test_cli_replicates_ara2026(tmp_path, capsys):
     with (folder / "ara2026.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) >= 120
+    check_rows(rows)
     failed = [r for r in rows if r["reproduced"] != "True"]
     # exactly the contradicted statements fail, each with both numbers in the row and a note
     assert len(failed) == len(CONTRADICTED)

@@ -15,6 +15,8 @@ import pytest
 import diffecon as de
 from diffecon.cli import main
 
+from ._sources import check_rows
+
 # gegravity's README (USITC, PPML with exporter and importer fixed effects, Stata robust s.e.), as printed
 PRINTED_COEF = {"lndist": "-0.3898623", "contiguity": "0.891577", "common_language": "0.0326249",
                 "pta": "0.4711383", "international": "-3.412584"}
@@ -39,7 +41,8 @@ def run(tmp_path_factory):
             "md": (folder / "gravity.md").read_text(),
             "conventions": pd.read_csv(folder / "gravity_conventions.csv", index_col="country"),
             "conventions_md": (folder / "gravity_conventions.md").read_text(),
-            "counterfactuals": pd.read_csv(folder / "gravity_counterfactuals.csv", header=[0, 1], index_col=0)}
+            "counterfactuals": pd.read_csv(folder / "gravity_counterfactuals.csv", header=[0, 1],
+                                           index_col=0)}
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +80,11 @@ def _hat_algebra(df, log_shock, sigma=5.0):
     return pd.Series(100 * (new_E / E / p ** (1 / (1 - sigma)) - 1), index=countries)
 
 
+def _estimates(run):
+    return {k: float(_row(run["table"], f"PPML coefficient {k} (exporter + importer FE)").diffecon)
+            for k in PRINTED_COEF}
+
+
 def _pair_matrix(df, column):
     m = df.pivot(index="exporter", columns="importer", values=column)
     return m.loc[m.index, m.index].to_numpy(float)
@@ -90,6 +98,7 @@ def test_cli_reports_every_row_reproduced(run):
                                               run["stdout"]).groups())
     assert done == total == len(table) and figures == len(FIGURES)
     assert table.reproduced.map({"True": True, "False": False}).all()
+    check_rows(table.to_dict("records"))
     assert "**no**" not in run["md"] and f"{total} of {total} quantities reproduced" in run["md"]
     # the printed relative errors follow from the printed numbers (ours is printed to 10 digits)
     for _, r in table.iterrows():
@@ -158,18 +167,18 @@ def test_closure_is_stated(run):
 
 
 def test_counterfactuals_agree_with_independent_hat_algebra(run, data):
-    b = {k: float(_row(run["table"], f"PPML coefficient {k} (exporter + importer FE)").diffecon) for k in PRINTED_COEF}
+    b = _estimates(run)
     cf = run["counterfactuals"]
-    nafta = de.counterfactual.dissolve_pta(data, ["CAN", "MEX", "USA"])
+    nafta = de.policy.dissolve_pta(data, ["CAN", "MEX", "USA"])
     shock = b["pta"] * (_pair_matrix(nafta, "pta") - _pair_matrix(data, "pta"))
     assert (shock != 0).sum() == 6  # the six NAFTA pairs
     ours = _hat_algebra(data, shock)
-    printed = cf["nafta_dissolved"]["welfare_change"]
+    printed = cf["nafta_dissolved"]["welfare_pct"]
     assert np.abs(printed - ours.reindex(printed.index)).max() < 1e-8
     assert printed["CAN"] < -4  # a large shock, not a zero
-    tariff = _hat_algebra(data, -4 * np.log(_pair_matrix(de.counterfactual.raise_import_costs(data, "USA", 0.10),
+    tariff = _hat_algebra(data, -4 * np.log(_pair_matrix(de.policy.raise_import_costs(data, "USA", 0.10),
                                                          "tau_change")))
-    printed = cf["usa_tariff_10pct"]["welfare_change"]
+    printed = cf["usa_tariff_10pct"]["welfare_pct"]
     assert np.abs(printed - tariff.reindex(printed.index)).max() < 1e-8
     # a tariff equivalent does not depend on the estimated coefficients: its delta s.e. is zero,
     # while NAFTA's (through b_pta) is not
@@ -182,42 +191,45 @@ def test_counterfactuals_agree_with_independent_hat_algebra(run, data):
 def test_conventions_table_has_the_experiments(run, data):
     conv, text = run["conventions"], run["conventions_md"]
     assert len(conv) == 30
-    np.testing.assert_allclose(conv.welfare_difference, conv.welfare_full_ge - conv.welfare_gegravity, atol=1e-12)
+    np.testing.assert_allclose(conv.welfare_difference, conv.welfare_full_ge - conv.welfare_gegravity,
+                               atol=1e-12)
     # CAN–JPN PTA: the full-GE column is what de.counterfactual gives directly
-    from diffecon.replicate._gravity_reference import GEGRAVITY_COEF
+    from diffecon.replicate.gravity_reference import GEGRAVITY_COEF
 
     model = de.models.Gravity.from_data(data, GEGRAVITY_COEF, 5.0)
-    pta = de.counterfactual(model, de.counterfactual.form_pta(data, ["CAN", "JPN"]))
-    np.testing.assert_allclose(conv.welfare_full_ge, pta.welfare_change.reindex(conv.index), atol=1e-10)
+    pta = de.counterfactual(model, de.policy.form_pta(data, ["CAN", "JPN"]))
+    np.testing.assert_allclose(conv.welfare_full_ge, pta.welfare_pct.reindex(conv.index), atol=1e-10)
     # the printed largest gap is the table's, and it is Canada's
     largest = conv.welfare_difference.abs().idxmax()
     assert largest == "CAN"
-    m = re.search(r"Max \|welfare difference\| ([\d.]+) pp \(CAN: full GE ([-\d.]+)%, gegravity ([-\d.]+)%\)", text)
+    m = re.search(r"Max \|welfare difference\| ([\d.]+) pp "
+                  r"\(CAN: full GE ([-\d.]+)%, gegravity ([-\d.]+)%\)", text)
     assert m, text
     assert float(m[1]) == pytest.approx(abs(conv.loc["CAN", "welfare_difference"]), abs=1e-4)
     assert float(m[2]) == pytest.approx(conv.loc["CAN", "welfare_full_ge"], abs=1e-4)
     assert float(m[3]) == pytest.approx(conv.loc["CAN", "welfare_gegravity"], abs=1e-4)
     assert 0.05 < float(m[1]) < 0.1  # the conventions differ by a visible, small amount
     # market clearing: gegravity's conventions leave a gap, full GE closes it
-    m = re.search(r"gegravity conventions ([\d.e+-]+) \(its baseline already ([\d.e+-]+),.*full GE ([\d.e+-]+)\.", text)
+    m = re.search(r"gegravity conventions ([\d.e+-]+) \(its baseline already ([\d.e+-]+),"
+                  r".*full GE ([\d.e+-]+)\.", text)
     assert m, text
     gap, base_gap, full_gap = map(float, m.groups())
     assert 1e-3 < base_gap < gap < 0.1 and full_gap < 1e-12
-    geg = de.counterfactual(model, de.counterfactual.form_pta(data, ["CAN", "JPN"]), mode="gegravity",
+    geg = de.counterfactual(model, de.policy.form_pta(data, ["CAN", "JPN"]), mode="gegravity",
                             reference_importer="DEU")
-    Y = data.groupby("exporter")["Y"].first().reindex(conv.index) * (1 + geg.countries["output_change"] / 100)
+    Y = data.groupby("exporter")["Y"].first().reindex(conv.index) * (1 + geg.countries["output_pct"] / 100)
     sales = geg.trade.groupby("exporter")["counterfactual"].sum().reindex(conv.index)
     assert float((sales / Y - 1).abs().max()) == pytest.approx(gap, rel=1e-3)
     # NAFTA dissolved: both conventions' numbers for the three members
     nafta = {c: (float(f), float(g)) for c, f, g in
              re.findall(r"([A-Z]{3}) full GE ([-\d.]+) vs gegravity (-?\d+\.\d+)", text)}
     assert set(nafta) == {"CAN", "MEX", "USA"}
-    full = run["counterfactuals"]["nafta_dissolved"]["welfare_change"]
-    est = {k: float(_row(run["table"], f"PPML coefficient {k} (exporter + importer FE)").diffecon) for k in PRINTED_COEF}
+    full = run["counterfactuals"]["nafta_dissolved"]["welfare_pct"]
+    est = _estimates(run)
     geg_nafta = de.counterfactual(de.models.Gravity.from_data(data, est, 5.0),
-                                  de.counterfactual.dissolve_pta(data, ["CAN", "MEX", "USA"]),
+                                  de.policy.dissolve_pta(data, ["CAN", "MEX", "USA"]),
                                   mode="gegravity", reference_importer="DEU")
     for c, (f, g) in nafta.items():
         assert f == pytest.approx(full[c], abs=6e-4), c
-        assert g == pytest.approx(geg_nafta.welfare_change[c], abs=6e-4), c
+        assert g == pytest.approx(geg_nafta.welfare_pct[c], abs=6e-4), c
         assert f < g < 0  # full GE loses more than gegravity's conventions say

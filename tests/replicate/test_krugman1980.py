@@ -1,6 +1,9 @@
+import csv
 import re
 
 from diffecon.cli import main
+
+from ._sources import check_rows
 
 
 def test_cli_replicates_every_krugman_claim(tmp_path, capsys):
@@ -14,3 +17,5 @@ def test_cli_replicates_every_krugman_claim(tmp_path, capsys):
         assert (folder / png).read_bytes()[:4] == b"\x89PNG"
     done, total = re.search(r"(\d+)/\s*(\d+) reproduced", capsys.readouterr().out).groups()
     assert done == total == str(len(rows))
+    with (folder / "krugman1980.csv").open() as fh:
+        check_rows(list(csv.DictReader(fh)))

@@ -1,6 +1,9 @@
+import csv
 import re
 
 from diffecon.cli import main
+
+from ._sources import check_rows
 
 
 def test_cli_replicates_table3_and_the_scaling_claims(tmp_path, capsys):
@@ -18,3 +21,5 @@ def test_cli_replicates_table3_and_the_scaling_claims(tmp_path, capsys):
     assert (folder / "niem_kim_scaling.png").read_bytes()[:4] == b"\x89PNG"
     done, total = re.search(r"(\d+)/\s*(\d+) reproduced", capsys.readouterr().out).groups()
     assert int(total) == len(rows) and int(done) == len(rows) - 2
+    with (folder / "niem_kim2020.csv").open() as fh:
+        check_rows(list(csv.DictReader(fh)))
