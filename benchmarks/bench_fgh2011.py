@@ -79,7 +79,8 @@ def _scales():
 
 def _single() -> Result:
     model = FGH2011()
-    exact = reference(np.asarray(model.q), np.asarray(model.theta), np.asarray(model.c), np.asarray(model.f), 1000.0, 6.0)
+    exact = reference(np.asarray(model.q), np.asarray(model.theta), np.asarray(model.c), np.asarray(model.f),
+                      1000.0, 6.0)
 
     def ours():
         return de.elasticity(model, "n_L", "N")

@@ -183,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
             __doc__.split("\n\n", 1)[1].strip(), "", _table(rows), "", "## Failures by reason", ""]
     for r in rows:
         text.append(f"**{r['model']}**")
-        text.extend(f"- {kind}: {count} × {words}" for (kind, words), count in r["reasons"]) if r["reasons"] else text.append("- none")
+        if r["reasons"]:
+            text.extend(f"- {kind}: {count} × {words}" for (kind, words), count in r["reasons"])
+        else:
+            text.append("- none")
         if r["invalid_examples"]:
             text.append(f"- converged but invalid (index, |F|, valid): {r['invalid_examples']}")
         text.append("")

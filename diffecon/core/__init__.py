@@ -2,7 +2,14 @@
 sweeps, and the toolkit for model authors (`replace`, `bisect`, `boundary`, transforms)."""
 
 from ._model import (
-    AbstractModel, Model, Requirement, at_least, between, greater_than, param, positive,
+    AbstractModel,
+    Model,
+    Requirement,
+    at_least,
+    between,
+    greater_than,
+    param,
+    positive,
 )
 from ._solve import Equilibrium, SolveError, solve
 from ._solver import Solver

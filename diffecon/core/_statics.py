@@ -8,7 +8,7 @@ nothing is finite-differenced.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -22,7 +22,7 @@ from ._tree import check_field_names, replace_fields
 
 __all__ = ["jacobian", "elasticity", "ift_jacobian"]
 
-Of = Union[str, Sequence[str], Callable[[Equilibrium], jax.Array]]
+Of = str | Sequence[str] | Callable[[Equilibrium], jax.Array]
 
 
 class _Callable:

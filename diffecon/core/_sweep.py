@@ -27,7 +27,13 @@ from ._solve import Equilibrium, fallback_stage, finish, first_stage
 from ._solver import Solver, as_solver
 from ._statics import Of, OutcomeSelector, outcome_selector
 from ._sweep_plan import (
-    batch_points, bytes_per_solve, check_chunk, memory_budget, plan, resolve_devices, unit_shape,
+    batch_points,
+    bytes_per_solve,
+    check_chunk,
+    memory_budget,
+    plan,
+    resolve_devices,
+    unit_shape,
 )
 from ._tree import check_field_names, replace_fields
 

@@ -159,6 +159,10 @@ class Plan:
     n_blocks: int
 
 
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
 def plan(n_units: int, n_devices: int, solve_bytes: int, io_bytes: int, budget: int,
          chunk: int | None) -> Plan:
     """Choose chunk and block so that one chunk's working memory and one block's inputs and
@@ -176,7 +180,7 @@ def plan(n_units: int, n_devices: int, solve_bytes: int, io_bytes: int, budget: 
     fits = max(1, budget // 2 // max(io_bytes, 1)) * n_devices  # units per call, all devices
     block = min(max(step, fits // step * step), -(-n_units // step) * step)
     n_blocks = -(-n_units // block)
-    block = -(-(-(-n_units // n_blocks)) // step) * step  # equal blocks, still ≤ the bound
+    block = -(-_ceil_div(n_units, n_blocks) // step) * step  # equal blocks, still ≤ the bound
     return Plan(chunk, block, -(-n_units // block))
 
 

@@ -7,11 +7,18 @@ se="delta")`); the experiment helpers are read from here (`diffecon.policy.form_
 from ._counterfactual import MODES, SE_METHODS, CounterfactualResult, counterfactual
 from ._experiments import change_iceberg, dissolve_pta, form_pta, raise_import_costs, set_pairs
 from .optimal import (
-    grid_search_uniform, nash_tariffs, optimal_sectoral_tariffs, optimal_uniform_tariff,
+    grid_search_uniform,
+    nash_tariffs,
+    optimal_sectoral_tariffs,
+    optimal_uniform_tariff,
     with_import_tariffs,
 )
 from .sensitivities import (
-    reverse_jacobian, sensitivities, tariff_derivative, theta_delta_method, theta_monte_carlo,
+    reverse_jacobian,
+    sensitivities,
+    tariff_derivative,
+    theta_delta_method,
+    theta_monte_carlo,
 )
 
 __all__ = [

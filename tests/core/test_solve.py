@@ -7,7 +7,13 @@ import diffecon as de
 from diffecon.core import replace
 
 from .toys import (
-    Arctan, Cubic, ExplainedQuadratic, ManyEquations, MatrixFreeLinear, PositiveRoot, Quadratic,
+    Arctan,
+    Cubic,
+    ExplainedQuadratic,
+    ManyEquations,
+    MatrixFreeLinear,
+    PositiveRoot,
+    Quadratic,
     VectorLinear,
 )
 

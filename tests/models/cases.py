@@ -8,8 +8,9 @@ Each entry: name -> `Case(make, bad, fd_params)`:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from diffecon.models import Krugman1980, Krugman1980HME, Krugman1980OutsideGood
 
