@@ -96,6 +96,13 @@ def _scipy_math_point(L1, L2, sigma, tau):
     return u, (up - down) / (2 * _FD_STEP)
 
 
+def _per_point(point, over, n):
+    """(seconds, elasticities) of a per-point baseline loop over the first `n` draws."""
+    pick = [tuple(float(over[k][i]) for k in ("L1", "L2", "sigma", "tau")) for i in range(n)]
+    seconds, out = time_python(lambda: [point(*p) for p in pick], repeats=1)
+    return seconds, np.array([o[1] for o in out])
+
+
 def _draws(n, seed=0):
     rng = np.random.default_rng(seed)
     return {"L1": rng.uniform(0.2, 5.0, n), "L2": rng.uniform(0.2, 5.0, n),
@@ -151,24 +158,14 @@ def _batch(n: int, quick: bool, dtype: str) -> Result:
         return Result(MODEL, "batch ω + ω̂/L̂, float32", n, warm_s, compile_s, None,
                       _elasticity_err(elasticity, exact), None, note=note, series="float32")
     baseline_n = min(n, 100 if quick else 400)
-    pick = {k: v[:baseline_n] for k, v in over.items()}
-    base_s, base = time_python(
-        lambda: [_scipy_point(*(pick[k][i] for k in ("L1", "L2", "sigma", "tau"))) for i in range(baseline_n)],
-        repeats=1,
-    )
-    fd = np.array([b[1] for b in base])
+    base_s, fd = _per_point(_scipy_point, over, baseline_n)
     ours_err = _elasticity_err(elasticity, exact)
     rows = [Result(MODEL, "batch ω + ω̂/L̂ (vs SciPy root, NumPy on scalars: the old baseline)", n,
                    warm_s, compile_s, base_s * n / baseline_n, ours_err,
                    _elasticity_err(fd, exact[:baseline_n]), baseline_n=baseline_n, note=note,
                    series="float64")]
     math_n = min(n, 1000 if quick else 4000)
-    pick = {k: v[:math_n] for k, v in over.items()}
-    math_s, base = time_python(
-        lambda: [_scipy_math_point(*(pick[k][i] for k in ("L1", "L2", "sigma", "tau"))) for i in range(math_n)],
-        repeats=1,
-    )
-    fd = np.array([b[1] for b in base])
+    math_s, fd = _per_point(_scipy_math_point, over, math_n)
     rows.append(Result(MODEL, "batch ω + ω̂/L̂ (vs SciPy brentq loop with math on scalars)", n, warm_s,
                        compile_s, math_s * n / math_n, ours_err, _elasticity_err(fd, exact[:math_n]),
                        baseline_n=math_n, note="per-point Brent + central differences"))
