@@ -134,6 +134,8 @@ def _derivatives(model, of, wrt, x0, solver):
     for k in select.keys:
         if not jnp.issubdtype(jnp.asarray(values[k]).dtype, jnp.inexact):
             raise ValueError(f"outcome {k!r} is not a float quantity; it has no derivative.")
+    if not is_concrete(jac):  # traced (inside jit or vmap): undefined derivatives stay NaN
+        return select.keys, wrt, jac, values
     for k in select.keys:
         for n in wrt:
             if not bool(np.all(np.isfinite(np.asarray(jac[k][n])))):
@@ -187,6 +189,17 @@ def elasticity(
     keys, wrt_names, jac, values = _derivatives(model, of, wrt, x0, solver)
     tol = as_solver(solver).tol
     out: dict[str, dict[str, jax.Array]] = {}
+    if not is_concrete((jac, values, model)):
+        # Traced (inside jit, vmap or a sweep's `of`): the same scaling with JAX operations; an
+        # elasticity of a zero outcome is NaN there, as no error can be raised.
+        for k in keys:
+            y = jnp.asarray(values[k])
+            out[k] = {}
+            for n in wrt_names:
+                theta = jnp.asarray(getattr(model, n))
+                scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
+                out[k][n] = jnp.where(jnp.isfinite(scale), jac[k][n] * scale, jnp.nan)
+        return out[keys[0]][wrt_names[0]] if _single(of, wrt) else out
     for k in keys:
         # Host arithmetic: the values are concrete, and eager JAX ops cost a dispatch each.
         y = np.asarray(values[k])

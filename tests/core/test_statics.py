@@ -123,3 +123,13 @@ def test_elasticity_zero_test_compares_each_element_with_its_own_response():
     model = VectorLinear(b=(1e-6, 2.0, 1e4))
     e = np.asarray(de.elasticity(model, "x", "b"))
     assert np.all(np.isfinite(e))
+
+
+def test_elasticity_inside_a_sweeps_callable_is_traced_not_checked_on_the_host():
+    # A callable `of=` that takes elasticities runs under vmap: no host checks there.
+    def statics(eq):
+        return de.elasticity(eq.model, "x", "b")
+
+    out = de.sweep(Cubic(), {"b": np.array([1.0, 2.0, 5.0])}, of=statics)
+    for b, e in zip((1.0, 2.0, 5.0), out["statics"]):
+        assert e == pytest.approx(float(de.elasticity(Cubic(1.0, b), "x", "b")), rel=1e-10)
