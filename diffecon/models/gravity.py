@@ -131,6 +131,12 @@ def _numeraire_index(numeraire: str, countries: Sequence[str]) -> int:
 
 
 @final
+def _pct_change(new, old):
+    """100 (new/old − 1), and 0 where the baseline is 0 (a zero flow stays zero)."""
+    safe = jnp.where(old > 0, old, 1.0)
+    return jnp.where(old > 0, 100.0 * (new / safe - 1.0), 0.0)
+
+
 class Gravity(_CostShock):
     """N-country Krugman (1980) / structural gravity in full general equilibrium (exact hat algebra).
 
@@ -166,7 +172,8 @@ class Gravity(_CostShock):
     - `real_wage_pct`: 100·(ŵ_j/P̂_j − 1) (= 100·(λ̂_jj^{1/(1−σ)}/τ̂_jj − 1), the ACR formula);
     - `flows`: counterfactual X'_ij = λ'_ij E'_j; `trade_pct`: 100·(X'_ij/X_ij − 1) (0 where X_ij = 0);
     - `output`, `expenditure`, `deficit`: Y'_i, E'_j, E'_j − Y'_j; `world_income`: Σ Y'_i;
-    - `exports`, `imports`: foreign sales and purchases; `exports_pct`, `imports_pct`;
+    - `exports`, `imports`: foreign sales and purchases; `exports_pct`, `imports_pct` (0 for a
+      country with none in the data: zero flows stay zero);
     - `domestic_share`: λ'_jj; `terms_of_trade_pct`: 100·(ŵ_j / P̂ᴹ_j − 1), P̂ᴹ_j the CES import
       price index over foreign sources (baseline import shares as weights);
     - `market_clearing_gap`: max_i |Σ_j X'_ij / Y'_i − 1| (every market, including the dropped one).
@@ -332,28 +339,30 @@ class Gravity(_CostShock):
         base_exports, base_imports = (base_flows * off).sum(1), (base_flows * off).sum(0)
         # Import price index over foreign sources, baseline import shares as CES weights.
         lam = self.baseline()["shares"]
-        import_weights = lam * off / (lam * off).sum(0)[None, :]
+        # (a country without imports in the data has no import price index: weights 0, ToT change 0)
+        import_weights = lam * off / jnp.where((lam * off).sum(0) > 0, (lam * off).sum(0), 1.0)[None, :]
         log_w_cost = (1.0 - s) * log_w[:, None] + self.log_cost_change()
         PM_hat = jnp.exp(logsumexp(log_w_cost, axis=0, b=import_weights) / (1.0 - s))
         base = self.baseline()
-        safe = jnp.where(base_flows > 0, base_flows, 1.0)
         return {
             "wage_change": w_hat,
             "price_index_change": P_hat,
             "welfare_pct": 100.0 * (parts["E"] / base["expenditure"] / P_hat - 1.0),
             "real_wage_pct": 100.0 * (w_hat / P_hat - 1.0),
             "flows": flows,
-            "trade_pct": jnp.where(base_flows > 0, 100.0 * (flows / safe - 1.0), 0.0),
+            "trade_pct": _pct_change(flows, base_flows),
             "output": parts["Y"],
             "expenditure": parts["E"],
             "deficit": parts["E"] - parts["Y"],
             "world_income": parts["T"],
             "exports": exports,
             "imports": imports,
-            "exports_pct": 100.0 * (exports / base_exports - 1.0),
-            "imports_pct": 100.0 * (imports / base_imports - 1.0),
+            # A country with no exports (imports) in the data has none after the shock either
+            # (exact hat algebra keeps zero flows at zero): its change is 0, not 0/0.
+            "exports_pct": _pct_change(exports, base_exports),
+            "imports_pct": _pct_change(imports, base_imports),
             "domestic_share": jnp.diagonal(new_lam),
-            "terms_of_trade_pct": 100.0 * (w_hat / PM_hat - 1.0),
+            "terms_of_trade_pct": jnp.where(base_imports > 0, 100.0 * (w_hat / PM_hat - 1.0), 0.0),
             "market_clearing_gap": jnp.max(jnp.abs(jnp.expm1(parts["log_sales"] - parts["log_Y"]))),
         }
 

@@ -243,3 +243,16 @@ def test_bad_parameters_name_the_parameter(sample):
             Gravity(X, **{"sigma": 5.0, **kwargs})
     with pytest.raises(ValueError, match="flows"):
         Gravity(np.full((3, 3), np.inf), 5.0)
+
+
+def test_a_country_without_exports_has_zero_percent_change_not_nan(rng):
+    # Regression (found by the reliability test): exports_pct was 0/0 = NaN for a country that
+    # exports nothing in the data; exact hat algebra keeps its exports at zero, a 0% change.
+    flows = rng.uniform(0.5, 5.0, (3, 3))
+    flows[2, :2] = 0.0  # country 2 sells only at home
+    dZ = rng.uniform(-0.5, 0.5, (1, 3, 3))
+    m = Gravity(flows, 4.0, coef=np.ones(1), covariates=np.zeros((1, 3, 3)), new_covariates=dZ)
+    eq = de.solve(m)
+    for k, v in eq.outcomes.items():
+        assert not np.isnan(np.asarray(v, dtype=float)).any(), k
+    assert float(eq["exports_pct"][2]) == 0.0 and float(eq["exports"][2]) == 0.0
