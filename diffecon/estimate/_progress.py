@@ -46,5 +46,5 @@ class ProgressBar:
                 self.update(step, loss)
                 sys.stderr.write(f"  {note}\n")
             else:
-                sys.stderr.write(f"{self.label}: {note}\n")
+                sys.stderr.write(f"{self.label}: {step}/{self.total} steps, loss {loss:.3e}, {note}\n")
             sys.stderr.flush()

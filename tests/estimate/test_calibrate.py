@@ -319,7 +319,9 @@ def test_progress_bar_writes_to_stderr_only_when_enabled(capsys):
     bar.update(50, 1.5e-3)
     bar.close(60, 1e-9, "converged")
     err = capsys.readouterr().err
-    assert "calibrate X [" in err and "60/100 steps" in err and "converged" in err and err.endswith("\n")
+    # Captured stderr is not a terminal: plain lines, no bar redrawn with carriage returns.
+    assert "calibrate X: 50/100 steps" in err and "60/100 steps" in err and "converged" in err
+    assert err.endswith("\n") and "\r" not in err
     quiet = ProgressBar(100, "calibrate X", enabled=False, delay=0.0)
     quiet.update(50, 1.0)
     quiet.close(60, 1.0, "converged")

@@ -14,5 +14,5 @@ def test_progress_in_a_log_is_plain_lines(monkeypatch):
         bar.update(step, 1.0 / step)
     bar.close(10, 0.1, "converged")
     text = log.getvalue()
-    assert "\r" not in text and text.endswith("calibrate: converged\n")
+    assert "\r" not in text and text.endswith("calibrate: 10/10 steps, loss 1.000e-01, converged\n")
     assert "calibrate: 1/10 steps" in text and "calibrate: 10/10 steps" in text

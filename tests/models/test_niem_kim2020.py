@@ -354,9 +354,14 @@ def test_full_domain_draws_solve_wherever_the_covered_equilibrium_exists(full_do
     foc2 = lhs - ((b + a - 2) - (1 - a) * (2 * t + t**2))
     assert np.all(np.abs(foc2) <= 1e-10 * (b + a - 2)), foc2
     assert np.all(_covered({"a": a, "b": b}, t * (1 + 1e-9)) | _covered({"a": a, "b": b}, t * (1 - 1e-9)))
+    # Outcomes are finite at every converged draw; a derivative may overflow float64 (producer
+    # surplus in z at q ~ e^250): then it is NaN with the reason "derivative undefined" (code 4).
+    defined = ok & (out["reason"] == 0)
+    assert set(np.asarray(out["reason"])[ok].tolist()) <= {0, 4}
+    assert defined.sum() >= 0.8 * ok.sum()
     for k, v in out.items():
         if v.dtype.kind == "f":
-            assert np.all(np.isfinite(v[ok])), k
+            assert np.all(np.isfinite(v[defined if "/d" in k else ok])), k
     # Lemma 3 holds at every converged draw: d ln q / d ln Ψ = 1/(z − 1), exactly
     lemma3 = (1 / (z - 1))[:, None] * np.ones((1, 2))
     np.testing.assert_allclose(out["dlog_quality/dsize"][ok] * size[:, None], lemma3, rtol=1e-9)
