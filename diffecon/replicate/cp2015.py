@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from .. import plot
 from ..core import replace, solve
 from ..data import load_cp2015_nafta
 from ..models.caliendo_parro2015 import CaliendoParro2015
@@ -248,17 +249,8 @@ def _sensitivity(ctx: Context) -> None:
 # -- figures -------------------------------------------------------------------------------------
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _figure_decomposition(out: Path, table: pd.DataFrame) -> Path:
-    plt = _plt()
+    plt = plot.plt
     t = table.loc[list(ref.NAFTA)]
     x = np.arange(len(t))
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -277,15 +269,11 @@ def _figure_decomposition(out: Path, table: pd.DataFrame) -> Path:
     ax.set_ylabel("change (%)")
     ax.set_title("NAFTA tariff cuts, zero deficits (Caliendo–Parro 2015, Table 2)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = out / "cp2015_welfare.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return plot.save(fig, out / "cp2015_welfare.png")
 
 
 def _figure_bilateral(out: Path, bil: np.ndarray) -> Path:
-    plt = _plt()
+    plt = plot.plt
     fig, ax = plt.subplots(figsize=(5, 4))
     masked = np.where(np.eye(3, dtype=bool), np.nan, bil)
     im = ax.imshow(masked, cmap="viridis")
@@ -299,15 +287,11 @@ def _figure_bilateral(out: Path, bil: np.ndarray) -> Path:
     ax.set_ylabel("exporter")
     ax.set_title("Change in bilateral trade, all sectors")
     fig.colorbar(im, ax=ax, label="change (%)")
-    fig.tight_layout()
-    path = out / "cp2015_bilateral_trade.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return plot.save(fig, out / "cp2015_bilateral_trade.png")
 
 
 def _figure_audit(out: Path, rows: pd.DataFrame) -> Path:
-    plt = _plt()
+    plt = plot.plt
     x = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(6, 4))
     w = 0.2
@@ -327,15 +311,11 @@ def _figure_audit(out: Path, rows: pd.DataFrame) -> Path:
     ax.set_ylabel("change (%)")
     ax.set_title("How much of the published welfare is first-order error")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = out / "cp2015_audit.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return plot.save(fig, out / "cp2015_audit.png")
 
 
 def _figure_sensitivities(out: Path, top: pd.DataFrame) -> Path:
-    plt = _plt()
+    plt = plot.plt
     labels = [f"{r.sector}: {r.exporter}→{r.importer}" for r in top.itertuples()]
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.barh(
@@ -345,11 +325,7 @@ def _figure_sensitivities(out: Path, top: pd.DataFrame) -> Path:
     ax.axvline(0, color="black", lw=0.6)
     ax.set_xlabel("d real income of Mexico (%) per 1 pp of tariff")
     ax.set_title("Tariffs that matter most to Mexico (exact, reverse mode)")
-    fig.tight_layout()
-    path = out / "cp2015_sensitivities.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return plot.save(fig, out / "cp2015_sensitivities.png")
 
 
 PAPER = Paper(
