@@ -3,6 +3,7 @@ sweeps, and the toolkit for model authors (`replace`, `bisect`, `boundary`, tran
 
 from ._model import (
     AbstractModel,
+    AbstractParameters,
     Model,
     Requirement,
     at_least,
@@ -20,7 +21,7 @@ from .transforms import box_complementarity, expit, fischer_burmeister, logit
 from .tree import replace
 
 __all__ = [
-    "AbstractModel", "Model", "Requirement", "param", "positive", "greater_than", "at_least",
+    "AbstractModel", "AbstractParameters", "Model", "Requirement", "param", "positive", "greater_than", "at_least",
     "between", "Solver", "solve", "Equilibrium", "SolveError", "jacobian", "elasticity",
     "ift_jacobian", "sweep", "SweepResult", "replace", "bisect", "boundary",
     "fischer_burmeister", "box_complementarity", "logit", "expit",

@@ -13,7 +13,7 @@ import lineax as lx
 import numpy as np
 
 __all__ = [
-    "AbstractModel", "Model", "Requirement", "param", "positive", "greater_than", "at_least",
+    "AbstractModel", "AbstractParameters", "Model", "Requirement", "param", "positive", "greater_than", "at_least",
     "between",
 ]
 
@@ -117,7 +117,44 @@ def _shown(value: Any) -> Any:
     return array.item() if array.ndim == 0 else array.tolist()
 
 
-class AbstractModel(eqx.Module):
+class AbstractParameters(eqx.Module):
+    """A frozen module of checked parameters: the base of models and of the objects they hold
+    (income distributions, say).
+
+    Float fields declared with `param` are its parameters. At construction each one must be a
+    finite number of its declared rank and lie inside `requirements()`; otherwise `ValueError`
+    names the parameter, its value and its domain (traced values are left to the caller).
+    `repr` shows the values.
+    """
+
+    def requirements(self) -> Sequence[Requirement]:
+        """The admissible domain of the parameters (an empty tuple when there is none)."""
+        return ()
+
+    def __check_init__(self) -> None:
+        check_parameters(self)
+        check_requirements(self)
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in self.__dataclass_fields__.values():
+            if not f.repr:
+                continue
+            value = getattr(self, f.name)
+            if eqx.is_array(value) and is_concrete(value):
+                array = np.asarray(value)
+                shown = (f"{array.item():.6g}" if array.ndim == 0 else
+                         np.array2string(array, precision=6, separator=", ", threshold=8))
+            elif eqx.is_array(value):
+                shown = f"{value.dtype}{list(value.shape)}"
+            else:
+                shown = repr(value)
+            parts.append(f"{f.name}={shown}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+
+class AbstractModel(AbstractParameters):
     """Base class of every equilibrium model.
 
     A model is a final `eqx.Module` whose float fields (declared with `param`) are its
@@ -186,39 +223,18 @@ class AbstractModel(eqx.Module):
         """
         return lx.AutoLinearSolver(well_posed=None)
 
-    def __check_init__(self) -> None:
-        check_parameters(self)
-        check_requirements(self)
-
-    def __repr__(self) -> str:
-        parts = []
-        for f in self.__dataclass_fields__.values():
-            if not f.repr:
-                continue
-            value = getattr(self, f.name)
-            if eqx.is_array(value) and is_concrete(value):
-                array = np.asarray(value)
-                shown = (f"{array.item():.6g}" if array.ndim == 0 else
-                         np.array2string(array, precision=6, separator=", ", threshold=8))
-            elif eqx.is_array(value):
-                shown = f"{value.dtype}{list(value.shape)}"
-            else:
-                shown = repr(value)
-            parts.append(f"{f.name}={shown}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
 
 Model = AbstractModel  # the 0.1 name
 
 
-def parameter_names(model: AbstractModel) -> tuple[str, ...]:
+def parameter_names(model: AbstractParameters) -> tuple[str, ...]:
     """The names of `model`'s `param` fields, in declaration order."""
     return tuple(
         f.name for f in model.__dataclass_fields__.values() if _PARAM in (f.metadata or {})
     )
 
 
-def check_parameters(model: AbstractModel) -> None:
+def check_parameters(model: AbstractParameters) -> None:
     """Raise `ValueError` for a parameter that is not a finite number of its declared rank."""
     cls = type(model).__name__
     for f in model.__dataclass_fields__.values():
@@ -253,7 +269,7 @@ def _rank_words(ndim: int | None) -> str:
     return "a scalar" if ndim == 0 else f"an array with {ndim} dimension{'s' if ndim > 1 else ''}"
 
 
-def _domain_of(model: AbstractModel, name: str) -> str:
+def _domain_of(model: AbstractParameters, name: str) -> str:
     try:
         domains = [r.domain for r in model.requirements() if r.name == name]
     except Exception:  # requirements may not evaluate on a non-finite value
@@ -261,7 +277,7 @@ def _domain_of(model: AbstractModel, name: str) -> str:
     return f"its admissible domain is {' and '.join(domains)}" if domains else "it must be finite"
 
 
-def check_requirements(model: AbstractModel) -> None:
+def check_requirements(model: AbstractParameters) -> None:
     """Raise `ValueError` for the first concrete parameter outside its admissible domain."""
     for req in model.requirements():
         if not is_concrete((req.value, req.ok)):

@@ -24,12 +24,11 @@ import math
 from collections.abc import Callable
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.nn import logsumexp
 
-from ..core import Requirement, greater_than, param, positive
+from ..core import AbstractParameters, greater_than, param, positive
 
 __all__ = [
     "IncomeDistribution",
@@ -54,9 +53,10 @@ def _log_weights(w: np.ndarray, log_norm: float = 0.0) -> tuple[np.ndarray, np.n
     return keep, np.log(w[keep]) - log_norm
 
 
-class IncomeDistribution(eqx.Module):
+class IncomeDistribution(AbstractParameters):
     """Base class: subclasses define `_base_quadrature`, `_base_mean`, `_base_min`, `refined`,
-    and the fields `shift` and `spread`."""
+    `requirements`, and the fields `shift` and `spread`. Parameters are checked at construction
+    and printed with their values as a model's are (`diffecon.core.AbstractParameters`)."""
 
     def _base_quadrature(self):
         raise NotImplementedError
@@ -96,40 +96,6 @@ class IncomeDistribution(eqx.Module):
         shape of the paper's choice probabilities)."""
         h = (lambda y: 1.0 / (1.0 + jnp.exp(-0.15 * (y - 4.0)))) if h is None else h
         return jnp.abs(self.expectation(h) - self.refined().expectation(h))
-
-    def requirements(self) -> tuple[Requirement, ...]:
-        """The admissible domain of the parameters (checked at construction when concrete)."""
-        return ()
-
-    def __repr__(self) -> str:
-        # values, not f64[] placeholders, like the models that hold these distributions
-        parts = []
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if eqx.is_array(value) and _concrete(value):
-                array = np.asarray(value)
-                value = array.item() if array.ndim == 0 else array.tolist()
-            parts.append(f"{field.name}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-    def __check_init__(self) -> None:
-        cls = type(self).__name__
-        for field in dataclasses.fields(self):
-            if field.metadata.get("static") or field.name == "components":
-                continue
-            value = getattr(self, field.name)
-            if not eqx.is_inexact_array(value):
-                raise ValueError(f"{cls}: parameter {field.name}={value!r} is not a number.")
-            if _concrete(value) and not np.all(np.isfinite(np.asarray(value))):
-                raise ValueError(f"{cls}: parameter {field.name}={np.asarray(value).tolist()} is not finite.")
-        for req in self.requirements():
-            if _concrete(req.ok) and not bool(np.asarray(req.ok)):
-                raise ValueError(f"{cls}: parameter {req.name}={np.asarray(req.value).tolist()} is outside "
-                                 f"its admissible domain ({req.domain}).")
-
-
-def _concrete(value) -> bool:
-    return not isinstance(value, jax.core.Tracer)
 
 
 class ShiftedGamma(IncomeDistribution):

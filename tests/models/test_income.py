@@ -118,6 +118,6 @@ def test_bad_distribution_parameters_are_named(value, text):
 
 def test_distributions_print_values_and_refine_by_doubling_nodes():
     dist = ShiftedGamma(1.0, 6.0, 2.0, 16)
-    assert repr(dist) == "ShiftedGamma(y_min=1.0, scale=6.0, shape=2.0, n_nodes=16, shift=0.0, spread=1.0)"
+    assert repr(dist) == "ShiftedGamma(y_min=1, scale=6, shape=2.0, n_nodes=16, shift=0, spread=1)"
     assert dist.refined().n_nodes == 32 and dist.refined().shape == 2.0
     assert Empirical([1.0, 2.0]).refined() == Empirical([1.0, 2.0])
