@@ -13,9 +13,12 @@ derivatives of every float outcome with respect to the drawn parameters. Then:
   outcomes and derivatives must be finite;
 - every failure is classified: **bad input** (a parameter outside the documented domain),
   **no equilibrium** (the model's `explain_failure` says that none exists: "No equilibrium…"),
-  or **solver failure** (an equilibrium may exist but was not found), each with its words.
+  **not representable** (`explain_failure`: "Not representable in float64…": an equilibrium
+  exists but some of its values lie beyond float64's range, so no float64 program can return
+  it), or **solver failure** (an equilibrium may exist but was not found), each with its words.
 
-"Solved where an equilibrium exists" is converged / (draws − bad input − no equilibrium).
+"Solved where an equilibrium exists" is converged / (draws − bad input − no equilibrium), so a
+not-representable point counts against it; the next column leaves those out as well.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from diffecon.core import replace
 __all__ = ["check_model", "domains", "main"]
 
 _REQUIREMENT = 100  # reason codes from this value on name a bad parameter (see SweepResult)
+_NOT_REPRESENTABLE = "Not representable in float64"  # how explain_failure opens for such points
 
 
 def domains() -> dict[str, Any]:
@@ -73,14 +77,14 @@ def _recheck(base: Any, params: dict, flat_x: jax.Array) -> tuple[jax.Array, jax
 
 
 def check_model(name: str, draw: Any, n: int, rng: np.random.Generator, *, derivatives: bool = True,
-                recheck: int | None = None, explain: int | None = 100) -> dict[str, Any]:
+                recheck: int | None = None, explain: int | None = None) -> dict[str, Any]:
     """Solve `n` full-domain draws of one model and classify every point.
 
     **Arguments:** `name`; `draw` (the domain sampler); `n` draws; `rng`; `derivatives`: also
     take d(outcome)/d(drawn parameter) for every float outcome; `recheck`: re-check at most this
     many converged points independently (default: all); `explain`: ask `explain_failure` about at
-    most this many failures (each is a solve and a diagnosis); the others are counted as
-    "not explained" by their reason code.
+    most this many failures (each is a solve and a diagnosis; default: all); the others are
+    counted as "not explained" by their reason code.
 
     **Returns:** a dict of counts and examples (see the module docstring).
     """
@@ -138,35 +142,44 @@ def check_model(name: str, draw: Any, n: int, rng: np.random.Generator, *, deriv
             model = replace(base, **params)
             eq = de.solve(model, throw=False)
             hint = model.explain_failure(eq) or ""
-            no_eq = hint.startswith(("No equilibrium", "No interior equilibrium"))
-            kind = "no_equilibrium" if no_eq else "solver_failure"
+            if hint.startswith(("No equilibrium", "No interior equilibrium")):
+                kind = "no_equilibrium"
+            elif hint.startswith(_NOT_REPRESENTABLE):
+                kind = "not_representable"
+            else:
+                kind = "solver_failure"
             text = hint or out.explain(int(reason[i]))
         kinds[kind] += 1
         words[(kind, text[:160])] += 1
         examples.setdefault(kind, params)
     row.update(bad_input=kinds["bad_input"], no_equilibrium=kinds["no_equilibrium"],
-               solver_failure=kinds["solver_failure"], not_explained=kinds["not_explained"],
-               reasons=words.most_common(6), failure_examples=examples)
-    # Failures not asked about are split like the explained ones (a lower bound is also shown).
-    explained = kinds["no_equilibrium"] + kinds["solver_failure"]
+               not_representable=kinds["not_representable"], solver_failure=kinds["solver_failure"],
+               not_explained=kinds["not_explained"], reasons=words.most_common(8), failure_examples=examples)
+    # Failures not asked about (over the cap) are split like the explained ones.
+    explained = kinds["no_equilibrium"] + kinds["not_representable"] + kinds["solver_failure"]
     share = kinds["no_equilibrium"] / explained if explained else 0.0
     exists = n - kinds["bad_input"] - kinds["no_equilibrium"] - share * kinds["not_explained"]
     row["solved_where_exists"] = row["converged"] / exists if exists else float("nan")
+    representable = exists - kinds["not_representable"]
+    row["solved_where_representable"] = row["converged"] / representable if representable else float("nan")
     return row
 
 
 def _table(rows: list[dict]) -> str:
     head = ("| model | draws | converged | converged but invalid (re-checked) | NaN outcomes | "
             "±inf outcomes (documented) | NaN derivatives without a reason | derivative undefined "
-            "(singular, with reason) | no equilibrium | solver failure | not explained (over the cap) | "
-            "bad input | solved where an equilibrium exists | time (s) |\n|" + "---|" * 14)
+            "(singular, with reason) | no equilibrium | not representable in float64 | solver failure | "
+            "not explained (over the cap) | bad input | solved where an equilibrium exists | "
+            "… and is representable | time (s) |\n|" + "---|" * 16)
     lines = [head]
     for r in rows:
         lines.append(
             f"| {r['model']} | {r['draws']} | {r['converged']} | {r['converged_but_invalid']} "
             f"({r['rechecked']}) | {r['nan_outcomes']} | {r['inf_outcomes']} | {r['nan_derivatives']} | "
-            f"{r['derivative_undefined']} | {r['no_equilibrium']} | {r['solver_failure']} | "
-            f"{r['not_explained']} | {r['bad_input']} | {100 * r['solved_where_exists']:.2f}% | {r['seconds']:.1f} |")
+            f"{r['derivative_undefined']} | {r['no_equilibrium']} | {r['not_representable']} | "
+            f"{r['solver_failure']} | {r['not_explained']} | {r['bad_input']} | "
+            f"{100 * r['solved_where_exists']:.2f}% | {100 * r['solved_where_representable']:.2f}% | "
+            f"{r['seconds']:.1f} |")
     return "\n".join(lines)
 
 
@@ -176,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--no-derivatives", action="store_true")
-    parser.add_argument("--explain", type=int, default=100, help="failures diagnosed per model")
+    parser.add_argument("--explain", type=int, default=None,
+                        help="diagnose at most this many failures per model (default: all)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("RELIABILITY.md")))
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)

@@ -31,7 +31,8 @@ def test_no_converged_point_is_invalid_and_every_failure_has_a_reason(name, rng)
     row = check_model(name, DOMAINS[name], 24, rng, derivatives=False)
     assert row["converged_but_invalid"] == 0, row["invalid_examples"]
     assert row["nan_outcomes"] == 0
-    parts = row["bad_input"] + row["no_equilibrium"] + row["solver_failure"] + row["not_explained"]
+    parts = (row["bad_input"] + row["no_equilibrium"] + row["not_representable"] + row["solver_failure"]
+             + row["not_explained"])
     assert row["converged"] + parts == 24 and row["not_explained"] == 0
     assert all(words for (_, words), _ in row["reasons"])
     assert np.isfinite(row["seconds"])
