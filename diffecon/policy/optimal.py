@@ -82,15 +82,19 @@ def _objective(rates, model, plan, of, solver):
     return jnp.where(eq.converged, value, -jnp.inf), eq.converged
 
 
+def _loss(y, args):
+    model, plan, of, solver = args
+    value, _ = _objective(jax.nn.softplus(y), model, plan, of, solver)  # rates stay non-negative
+    return -value
+
+
 def _maximise(model, region, of, y0, solver, max_steps, tol):
     plan = _plan(model, region)
-
-    def loss(y, _):
-        rates = jax.nn.softplus(y)  # rates stay non-negative
-        value, _ = _objective(rates, model, plan, of, solver)
-        return -value
-
-    sol = optx.minimise(loss, optx.BFGS(rtol=tol, atol=tol), y0, max_steps=max_steps, throw=False)
+    # one module-level loss with the model passed as data: optimistix compiles its loop once per
+    # model structure, where a fresh closure per call (each best response of `nash_tariffs`)
+    # would compile it again every time
+    sol = optx.minimise(_loss, optx.BFGS(rtol=tol, atol=tol), y0, args=(model, plan, of, solver),
+                        max_steps=max_steps, throw=False)
     rates = jax.nn.softplus(sol.value)
     value, ok = _objective(rates, model, plan, of, solver)
     return {
