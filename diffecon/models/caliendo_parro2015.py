@@ -32,10 +32,10 @@ import jax
 import jax.numpy as jnp
 import lineax as lx
 import numpy as np
-from jax.nn import logsumexp
 
 from .. import core as _core
 from ..core import Requirement, at_least, greater_than, param, positive
+from . import _ces
 
 __all__ = ["CaliendoParro2015", "DEFICIT_CLOSURES"]
 
@@ -386,6 +386,9 @@ class CaliendoParro2015(AbstractModel):
         alpha = fc / fc.sum(-1, keepdims=True)
         return {
             "pi": pi,
+            # log π with −inf where there is no trade (a source that then drops out of the index);
+            # the inner `where` keeps the derivative finite there
+            "log_pi": jnp.where(pi > 0, jnp.log(jnp.where(pi > 0, pi, 1.0)), -jnp.inf),
             "gamma_va": gamma_va,
             "gamma_io": gamma_io,
             "alpha": alpha,
@@ -400,7 +403,10 @@ class CaliendoParro2015(AbstractModel):
         X = cal["X"] * jnp.exp(x["log_spending"])  # J×N
         log_kappa = jnp.log1p(tariff) - jnp.log1p(self.tariff_data) + jnp.log(d)
         a = -th * (log_kappa + log_c[:, :, None])  # J×i×n
-        log_P = -logsumexp(a, axis=1, b=cal["pi"]) / self.theta[:, None]  # J×n
+        # the sectoral price index (CP2015 eq. 8 in hats) is a CES index with 1 − σ = −θ_j whose
+        # masses are the baseline shares π_ij (zero where the data have no trade)
+        log_P = _ces.log_price_index(log_kappa + log_c[:, :, None], 1.0 + self.theta[:, None], cal["log_pi"],
+                                     axis=1)  # J×n
         pi_new = cal["pi"] * jnp.exp(a + th * log_P[:, None, :])
         M = pi_new * X[:, None, :] / (1.0 + tariff)  # imports net of tariffs, J×i×n
         Y = M.sum(2)  # J×i gross output
