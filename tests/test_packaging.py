@@ -20,7 +20,8 @@ import json, sys
 import jax, diffecon
 print(json.dumps({"loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib",
     "pandas", "scipy") or m.startswith(("diffecon.replicate", "diffecon.estimate", "diffecon.policy"))),
-    "cache": jax.config.jax_compilation_cache_dir}))
+    "cache": jax.config.jax_compilation_cache_dir,
+    "min_compile_time": jax.config.jax_persistent_cache_min_compile_time_secs}))
 """
 
 
@@ -58,6 +59,7 @@ def test_import_loads_no_scipy(probe):
 def test_import_sets_the_cache(probe):
     folder, out = probe
     assert out["cache"] == str(folder) and folder.is_dir()
+    assert out["min_compile_time"] == 0.0  # every program kept, not only those over a second
 
 
 def test_cache_folder_rules(tmp_path):

@@ -36,6 +36,7 @@ from ._sweep_plan import (
     unit_shape,
 )
 from ._tree import check_field_names, replace_fields
+from .progress import ProgressBar
 
 __all__ = ["sweep", "SweepResult"]
 
@@ -228,11 +229,15 @@ def _outputs_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
     return _sharding.shard_batch(local, config.mesh)(dynamic, batch)
 
 
-def _staged_block(model: Model, x0: Any, block: dict, config: _Config) -> dict:
+def _staged_block(model: Model, x0: Any, block: dict, config: _Config, report: Any) -> dict:
     """One block in three compiled stages; the fallback runs only on the points that need it,
-    gathered into a compact batch (padded to a power of two, so few sizes are compiled)."""
+    gathered into a compact batch (padded to a power of two, so few sizes are compiled).
+    `report(stage, compiling)` names each stage as it starts (host side only: no added syncs)."""
     mesh = config.mesh
-    first = _sharding.fetch_batch(_first_block(model, x0, _sharding.put_batch(block, mesh), config), mesh)
+    report("root finding", True)
+    first = _first_block(model, x0, _sharding.put_batch(block, mesh), config)
+    report("root finding", False)
+    first = _sharding.fetch_batch(first, mesh)
     ok = np.asarray(first.pop("__ok"))
     failed = np.flatnonzero(~ok)
     if failed.size and config.solver.fallback != "none":
@@ -243,12 +248,19 @@ def _staged_block(model: Model, x0: Any, block: dict, config: _Config) -> dict:
         compact["__ok"] = ok[pad]
         sub = _Config(config.select, config.wrt, min(config.chunk, size), False, None,
                       config.solver, config.guess_each)
+        stage = f"fallback on {failed.size:,} points"
+        report(stage, True)
         again = _fallback_block(model, x0, compact, sub)
+        report(stage, False)
         first = {k: np.array(v) for k, v in first.items()}
         for k in ("__flat", "__steps"):
             first[k][failed] = np.asarray(again[k])[: failed.size]
     batch = {**block, **{k: v for k, v in first.items()}}
-    return _outputs_block(model, x0, _sharding.put_batch(batch, mesh), config)
+    stage = "outcomes and derivatives" if config.wrt else "outcomes"
+    report(stage, True)
+    out = _outputs_block(model, x0, _sharding.put_batch(batch, mesh), config)
+    report(stage, False)
+    return out
 
 
 def _solve_path_point(model: Model, x_start: Any, params: Mapping[str, Any], config: _Config):
@@ -370,6 +382,7 @@ def sweep(
     solver: Solver | None = None,
     dtype: Any = None,
     memory: int | None = None,
+    progress: bool = True,
 ) -> SweepResult:
     """Solve `model` at many parameter values at once: vmapped, memory-bounded, sharded.
 
@@ -403,7 +416,13 @@ def sweep(
       against float64 in the tests and the benchmark);
     - `memory`: bytes the sweep may use per device (default: a quarter of an accelerator's
       memory, or an eighth of the RAM up to 2 GiB on a CPU). Batches whose inputs and outputs
-      exceed half of it are solved block by block and returned as host (NumPy) arrays.
+      exceed half of it are solved block by block and returned as host (NumPy) arrays;
+    - `progress`: report on stderr a sweep that runs over a second (nothing for shorter
+      ones): the points done, the block and stage running (`compiling` while a new shape is
+      compiled), and the time; a bar redrawn in place on a terminal, plain lines every 5 s in a
+      log file, a pipe or a notebook. Points are counted as blocks finish (a block's chunks run
+      inside one compiled call, which reports nothing until it returns); once the bar shows,
+      `sweep` waits for the result before returning, so its last line tells the total time.
 
     **Returns:** a `SweepResult` (a dict) of outcome arrays of shape `batch_shape +
     outcome_shape`, plus `converged` and `reason` (per element: a bad point never aborts the
@@ -445,8 +464,16 @@ def sweep(
     mesh = _sharding.batch_mesh(devs)
     config = _Config(select, wrt, cut.chunk, warm_start, mesh, solver, guess_each=guess_each)
 
+    enabled = bool(progress) and not points.traced and jax.process_index() == 0
+    bar = ProgressBar(points.size, f"sweep {type(model).__name__}", enabled, unit="points")
+    done = 0
+
+    def report(stage: str, compiling: bool) -> None:
+        where = f"block {b + 1}/{cut.n_blocks}: " if cut.n_blocks > 1 else ""
+        bar.update(done, note=where + ("compiling " if compiling else "") + stage)
+
     precision_scope = jax.enable_x64(False) if precision == "float32" else contextlib.nullcontext()
-    with precision_scope:
+    with precision_scope, bar.running():
         model_c, x0_c = _cast((model, x0), precision)
         pieces = []
         for b in range(cut.n_blocks):
@@ -457,13 +484,18 @@ def sweep(
             if warm_start:
                 block = {n: v.reshape((cut.block, path_len) + v.shape[1:]) for n, v in block.items()}
             if warm_start or points.traced:
+                report("paths", True)
                 out = _solve_block(model_c, x0_c, _sharding.put_batch(block, mesh), config)
+                report("paths", False)
             else:
-                out = _staged_block(model_c, x0_c, block, config)
+                out = _staged_block(model_c, x0_c, block, config, report)
             out = _sharding.fetch_batch(out, mesh)
             if cut.n_blocks > 1:
-                out = jax.device_get(out)
+                out = jax.device_get(out)  # the host copy: this block is done
+                done = min((b + 1) * cut.block * path_len, points.size)
             pieces.append(out)
+        if bar.due():  # a long sweep: its last line comes when the result is ready
+            jax.block_until_ready(pieces)
     if len(pieces) == 1:
         merged = pieces[0]
     else:
@@ -474,6 +506,10 @@ def sweep(
         per_point = v.shape[2:] if warm_start else v.shape[1:]
         flat = v.reshape((-1,) + per_point)[: n_units * path_len]
         result[k] = flat[:size].reshape(points.batch_shape + per_point)
+    if bar.due():
+        failed = int(np.size(result["converged"]) - np.count_nonzero(np.asarray(result["converged"])))
+        bar.close(points.size, note=f"done, {failed:,} not converged (result.failures())" if failed
+                  else "done")
     return SweepResult(
         result, dtype=precision, chunk=cut.chunk, blocks=cut.n_blocks, devices=n_devices,
         warm_start=warm_start, tol=solver.tol, reason_words=_reason_words(model, x0),

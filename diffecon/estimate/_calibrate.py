@@ -14,9 +14,9 @@ import optax
 import optimistix as optx
 
 from ..core import Model, SolveError, Solver, replace, solve
+from ..core.progress import ProgressBar
 from ._domains import check_inside, dtheta_du, free_bounds, from_unconstrained, to_unconstrained
 from ._identification import Identification, delta_covariance, identification
-from ._progress import ProgressBar
 
 __all__ = ["calibrate", "Calibration"]
 

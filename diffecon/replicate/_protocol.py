@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..core.progress import quiet
 from ._progress import Progress
 from ._report import Report
 
@@ -133,7 +134,8 @@ class Paper:
             bar.start_section(section.name)
             start = time.perf_counter()
             try:
-                section.run(ctx)
+                with quiet():  # this report's lines, not the sweeps' and fits' own bars inside
+                    section.run(ctx)
             except Exception:
                 report.write(out_dir)  # keep the rows of the sections that ran, then fail loudly
                 raise

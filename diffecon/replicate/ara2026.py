@@ -399,8 +399,8 @@ def _figure_curves(out_dir, t, number, ref_points):
     ax.plot(omega, np.asarray(up["Phi"]), "--", color="C0", alpha=0.6, label="LMC curve at L = 1.1")
     ax.plot(omega, np.asarray(red["Psi"]), label="TB curve Ψ(ω), eq. (20)")
     ax.plot([1.0], [1.0], "ko")
-    ax.set(xlabel="relative wage ω = w₁/w₂", ylabel="R_X = R_X1/R_X2", ylim=(0, 3),
-           title=f"Figure {number}: τ_M = {t}")
+    ax.set(xlabel="relative wage ω = w₁/w₂", ylabel=r"$R_X = R_{X1}/R_{X2}$", ylim=(0, 3),
+           title=rf"Figure {number}: $\tau_M$ = {t}")
     ax.legend(fontsize=8)
     path = plot.save(fig, out_dir / f"figure{number}_lmc_tb_curves.png")
     rows = []
@@ -432,7 +432,7 @@ def _figure_trade(out_dir, pts, t, name):
     a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     a.yaxis.set_minor_locator(NullLocator())
     a.set(ylabel="country 1 relative to country 2 (log scale)",
-          title=f"(a) final-good and input trade, τ_M = {t}")
+          title=rf"(a) final-good and input trade, $\tau_M$ = {t}")
     a.legend(fontsize=8)
     b.plot(L_GRID, pts.grid(t, "RX_EM1"), label=r"country 1: $R_{X1}/E_{M1}$")
     b.plot(L_GRID, pts.grid(t, "RX_EM2"), label=r"country 2: $R_{X2}/E_{M2}$")
@@ -446,8 +446,8 @@ def _figure_trade(out_dir, pts, t, name):
 def _figure_four(out_dir, pts):
     fig, (a, b) = plot.figure(2)
     for t in (P_A, P_B):
-        a.plot(L_GRID, pts.grid(t, "omega"), label=f"τ_M = {t}")
-        b.plot(L_GRID, pts.grid(t, "W"), label=f"τ_M = {t}")
+        a.plot(L_GRID, pts.grid(t, "omega"), label=rf"$\tau_M$ = {t}")
+        b.plot(L_GRID, pts.grid(t, "W"), label=rf"$\tau_M$ = {t}")
     for ax in (a, b):
         _size_axis(ax)
     a.set(ylabel="ω = w₁/w₂", title="(a) relative wage, eq. (21)")

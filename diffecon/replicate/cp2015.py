@@ -279,8 +279,10 @@ def _figure_bilateral(out: Path, bil: np.ndarray) -> Path:
     im = ax.imshow(masked, cmap="viridis")
     for i in range(3):
         for j in range(3):
-            if i != j:
-                ax.text(j, i, f"{bil[i, j]:.0f}%", ha="center", va="center", color="white")
+            if i != j:  # dark text on the light (high) end of viridis, white on the dark end
+                light = im.norm(bil[i, j]) > 0.6
+                ax.text(j, i, f"{bil[i, j]:.0f}%", ha="center", va="center",
+                        color="black" if light else "white")
     ax.set_xticks(range(3), ref.NAFTA)
     ax.set_yticks(range(3), ref.NAFTA)
     ax.set_xlabel("importer")

@@ -194,15 +194,18 @@ def _figure1(ctx: Context) -> None:
     dense = np.linspace(0.0, 0.8, 33)
     formal, regime = _path(FIG1, dense), _path(FIG1, dense, scenario="general")
     fig, (ax1, ax2) = plot.figure(2)
-    for j, (name, color) in enumerate((("ñ_L^R", "C0"), ("ñ_H^R", "C3"))):
+    for j, (name, color) in enumerate(((r"$\tilde n_L^R$", "C0"), (r"$\tilde n_H^R$", "C3"))):
         ax1.plot(dense, formal["n_eff"][:, 0, j], color=color, label=f"{name} (eq. 15)")
         ax1.plot(dense, regime["n_eff"][:, 0, j], color=color, ls="--", label=f"{name} (actual regime)")
-    ax1.axvline(cross_L, color="grey", lw=0.8)
-    ax1.set(xlabel="ρ_H", title="Effective varieties in R")
-    ax1.legend(fontsize=7)
+    ax1.axvline(cross_L, color="grey", lw=0.8, ls=":",
+                label=rf"$n_L^R = 0$ at $\rho_H$ = {cross_L:.3f}: R stops making L")
+    ax1.set(xlabel=r"$\rho_H$", ylabel="effective varieties", title="Effective varieties in R")
+    ax1.set_ylim(top=1.4 * ax1.get_ylim()[1])  # room for the legend above the rising curve
+    ax1.legend(fontsize=7, loc="upper left")
     for g, label in ((0, "y = 1"), (1, "median")):
         ax2.plot(dense, 100 * np.exp(formal["log_v"][:, 0, g] - formal["log_v"][0, 0, g]), label=label)
-    ax2.set(xlabel="ρ_H", title="Welfare in R, 100·v/v(ρ_H=0)")
+    ax2.set(xlabel=r"$\rho_H$", ylabel=r"welfare, 100 at $\rho_H = 0$",
+            title=r"Welfare in R, $100\cdot v/v(\rho_H=0)$")
     ax2.legend()
     ctx.figure(plot.save(fig, out_dir / "figure1_transport_costs.png"))
 
@@ -245,7 +248,8 @@ def _figure2(ctx: Context) -> None:
             welfare = 100 * np.exp(formal["log_v"][:, k, g] - formal["log_v"][0, k, g])
             axes[k].plot(dense, welfare, label=label)
         axes[k].axhline(100, color="grey", lw=0.8)
-        axes[k].set(xlabel="ρ_H", title=f"Fig. 2 welfare in {ck} (eq. 15)")
+        axes[k].set(xlabel=r"$\rho_H$", ylabel=r"welfare, 100 at $\rho_H = 0$",
+                    title=f"Fig. 2 welfare in {ck} (eq. 15)")
         axes[k].legend()
     ctx.figure(plot.save(fig, out_dir / "figure2_distributional_conflict.png"))
 
@@ -407,7 +411,8 @@ def _draw_figure3(out_dir: Path, centres, names, solved: list) -> Path:
     ax.set_ylabel(r"$\rho_L$ (trade freeness of low quality)")
     ax.set_title("Fig. 3: production patterns, Figure 1's parameters\n"
                  f"(general equilibrium solved on a {n}×{n} grid"
-                 + (f"; {unsolved} cells unsolved, grey)" if unsolved else ")"), fontsize=9)
+                 + (f"; {unsolved} cell{'s' * (unsolved > 1)} unsolved, grey)" if unsolved else ")"),
+                 fontsize=9)
     ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
     return plot.save(fig, out_dir / "figure3_regime_map.png")
 

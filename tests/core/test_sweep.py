@@ -1,5 +1,10 @@
 """sweep: closed-form batches, exact derivatives, memory-bounded chunks and blocks, warm starts,
-float32 opt-in with its measured accuracy, per-element failure flags, tracing through sweep."""
+float32 opt-in with its measured accuracy, per-element failure flags, tracing through sweep,
+progress on stderr for long sweeps only (plain lines in a log, one redrawn line on a terminal)."""
+
+import io
+import re
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -7,6 +12,7 @@ import numpy as np
 import pytest
 
 import diffecon as de
+from diffecon.core import progress as _progress
 from diffecon.core._sweep_plan import plan
 from diffecon.models import Krugman1980
 
@@ -177,3 +183,71 @@ def test_validity_failures_are_reasons_in_a_sweep():
 def test_non_numeric_over_values_name_the_parameter(value):
     with pytest.raises(ValueError, match="over\\['b'\\].*not an array of numbers"):
         de.sweep(Cubic(), {"b": value}, of="x")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _quick_progress(monkeypatch, stream):
+    """Progress from the first moment, a log line for every report, written to `stream`."""
+    monkeypatch.setattr(_progress, "DELAY", 0.0)
+    monkeypatch.setattr(_progress, "EVERY", 0.0)
+    monkeypatch.setattr(sys, "stderr", stream)
+
+
+def test_a_short_sweep_prints_nothing(capsys):
+    over = {"tau": np.linspace(1.1, 2.0, 50)}
+    de.sweep(Krugman1980(), over, progress=False)  # compiled: the next call takes milliseconds
+    capsys.readouterr()
+    de.sweep(Krugman1980(), over)
+    assert capsys.readouterr().err == ""
+
+
+def test_sweep_progress_in_a_log_is_plain_lines_per_block(monkeypatch):
+    log = io.StringIO()
+    _quick_progress(monkeypatch, log)
+    tau = np.linspace(1.1, 2.0, 64)
+    out = de.sweep(Krugman1980(), {"tau": tau}, wrt="tau", chunk=8, memory=20_000)
+    assert out.blocks > 1
+    text = log.getvalue()
+    lines = text.splitlines()
+    assert "\r" not in text and text.endswith("\n")
+    assert all(line.startswith("sweep Krugman1980: ") for line in lines)
+    assert any(f"block 2/{out.blocks}: outcomes and derivatives" in line for line in lines)
+    assert re.fullmatch(r"sweep Krugman1980: 64/64 points, done, \d+\.\d s", lines[-1])
+    # Points are counted as blocks finish, never backwards.
+    counts = [int(re.search(r": ([\d,]+)/64 points", line)[1].replace(",", "")) for line in lines]
+    assert counts == sorted(counts) and 0 < counts[-2] < 64
+
+
+def test_sweep_progress_counts_failed_points_and_is_silent_when_off(monkeypatch):
+    log = io.StringIO()
+    _quick_progress(monkeypatch, log)
+    de.sweep(Quadratic(), {"c": np.array([-4.0, 2.0, -9.0])}, of="x", progress=False)
+    with _progress.quiet():  # a caller with its own progress lines (replicate's sections)
+        de.sweep(Quadratic(), {"c": np.array([-4.0, 2.0, -9.0])}, of="x")
+    assert log.getvalue() == ""
+    de.sweep(Quadratic(), {"c": np.array([-4.0, 2.0, -9.0])}, of="x")
+    assert "fallback on 1 points" in log.getvalue()
+    assert re.search(r"3/3 points, done, 1 not converged \(result.failures\(\)\), \d+\.\d s\n\Z",
+                     log.getvalue())
+
+
+def test_sweep_progress_on_a_terminal_redraws_one_line(monkeypatch):
+    term = _Terminal()
+    _quick_progress(monkeypatch, term)
+    de.sweep(Krugman1980(), {"tau": np.linspace(1.1, 2.0, 16)}, warm_start=True)
+    text = term.getvalue()
+    assert text.startswith("\r") and text.endswith("\n") and text.count("\n") == 1
+    assert "sweep Krugman1980 [" in text and "paths" in text
+    assert re.search(r"\[#{28}\] 16/16 points  done  \d+\.\d s\n\Z", text)
+
+
+def test_sweep_under_jit_prints_nothing(monkeypatch):
+    log = io.StringIO()
+    _quick_progress(monkeypatch, log)
+    f = jax.jit(lambda a: de.sweep(Cubic(), {"a": a, "b": jnp.ones(3)}, of="x")["x"])
+    f(jnp.array([1.0, 2.0, 3.0]))
+    assert log.getvalue() == ""

@@ -7,9 +7,9 @@ import optax
 import pytest
 
 import diffecon as de
+from diffecon.core.progress import ProgressBar
 from diffecon.estimate._calibrate import _root_weight
 from diffecon.estimate._domains import from_unconstrained, requirement_bounds, to_unconstrained
-from diffecon.estimate._progress import ProgressBar
 from diffecon.models import Krugman1980, Krugman1980HME, Takita2025
 
 TARGETS = ("omega", "import_share1")
