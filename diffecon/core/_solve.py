@@ -239,10 +239,41 @@ def implicit_solution(x_star, model, *, residual_fn, linear_solver):
     """`x_star` (a root of `residual_fn(·, model)`) as a differentiable function of `model`.
 
     Its tangent is dx = −(∂F/∂x)⁻¹ (∂F/∂θ · dθ) at `x_star` (the implicit function theorem),
-    a linear map of dθ, so reverse mode works by transposition. The linear solve never raises:
-    at a singular or non-finite Jacobian the derivative is NaN.
+    a linear map of dθ, so reverse mode works by transposition: the implicit adjoint
+    λ = −(∂F/∂x)⁻ᵀ x̄, one transposed solve per cotangent, then θ̄ = (∂F/∂θ)ᵀ λ. Neither solve
+    raises: at a singular or non-finite Jacobian the derivative is NaN, in both modes.
     """
     return x_star
+
+
+def _tangent_solve(residual_fn: Any, x_star: jax.Array, model: AbstractModel, linear_solver: Any,
+                   rhs: jax.Array) -> jax.Array:
+    """(∂F/∂x)⁻¹ rhs at `x_star`, linear in `rhs` and transposable without ever raising.
+
+    Dense (`linear_solver` None): `jnp.linalg.solve`, one LU; its transpose reuses the factors.
+    Otherwise lineax with the factorisation (or Krylov state) built once, outside the linear
+    map, and `lax.custom_linear_solve` to tell JAX how to transpose it: lineax's own transpose
+    rule throws on a non-finite cotangent (it has `throw=True` hard-wired), which would turn a
+    NaN derivative at a non-equilibrium point into an aborted program, or a batch. A solve
+    lineax reports as failed (a singular operator, a Krylov method out of steps) is NaN.
+    """
+    if linear_solver is None:
+        return jnp.linalg.solve(jax.jacfwd(residual_fn)(x_star, model), rhs)
+    operator = lx.JacobianLinearOperator(residual_fn, x_star, args=model)
+    state = linear_solver.init(operator, {})
+
+    def checked(solution):  # a failed solve (singular; Krylov out of steps) is NaN, never a number
+        return jnp.where(solution.result == lx.RESULTS.successful, solution.value, jnp.nan)
+
+    def solve(_, b):
+        return checked(lx.linear_solve(operator, b, linear_solver, state=state, throw=False))
+
+    def transpose_solve(_, b):
+        t_state, t_options = linear_solver.transpose(state, {})
+        return checked(lx.linear_solve(operator.transpose(), b, linear_solver, state=t_state,
+                                       options=t_options, throw=False))
+
+    return jax.lax.custom_linear_solve(operator.mv, rhs, solve, transpose_solve)
 
 
 @implicit_solution.def_jvp
@@ -254,15 +285,7 @@ def _implicit_jvp(primals, tangents, *, residual_fn, linear_solver):
     _, dF = eqx.filter_jvp(lambda m: residual_fn(x_star, m), (model,), (t_model,))
     if dF is None:  # no equation depends on the parameters differentiated: dx = 0 exactly
         return x_star, jnp.zeros_like(x_star)
-    if linear_solver is None:
-        # Dense: `jnp.linalg.solve` transposes (reverse mode) without ever raising, where
-        # lineax's transposed solve raises on a non-finite input, which would abort a batch.
-        jac = jax.jacfwd(residual_fn)(x_star, frozen)
-        dx = -jnp.linalg.solve(jac, dF)
-    else:
-        operator = lx.JacobianLinearOperator(residual_fn, x_star, args=frozen)
-        dx = -lx.linear_solve(operator, dF, linear_solver, throw=False).value
-    return x_star, dx
+    return x_star, -_tangent_solve(residual_fn, x_star, frozen, linear_solver, dF)
 
 
 @jax.custom_jvp

@@ -2,18 +2,22 @@
 
 The derivative runs through `solve`'s implicit solution, dx/dθ = −(∂F/∂x)⁻¹ ∂F/∂θ at the
 equilibrium (the implicit function theorem); nothing is differentiated through iterations and
-nothing is finite-differenced.
+nothing is finite-differenced. The Jacobian is built by forward mode (one tangent solve per
+parameter element) or by reverse mode (one transposed solve, the implicit adjoint, per outcome
+element), whichever needs fewer: 31 rows instead of 38,440 columns for every NAFTA tariff's
+effect on every region's real income.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.flatten_util import ravel_pytree
 
 from ._model import AbstractModel, initial_guess, is_concrete
 from ._solve import Equilibrium, find, finish, raise_if_failed, solve_impl
@@ -23,6 +27,8 @@ from ._tree import check_field_names, replace_fields
 __all__ = ["jacobian", "elasticity", "ift_jacobian"]
 
 Of = str | Sequence[str] | Callable[[Equilibrium], jax.Array]
+Mode = Literal["auto", "forward", "reverse"]
+MODES = ("auto", "forward", "reverse")
 
 
 class _Callable:
@@ -87,20 +93,74 @@ def _float(values: dict) -> dict:
     return {k: v for k, v in values.items() if jnp.issubdtype(jnp.asarray(v).dtype, jnp.inexact)}
 
 
+def _size(tree: Any) -> int:
+    return sum(int(np.prod(np.shape(leaf))) for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def choose_mode(mode: str, n_parameters: int, n_outcomes: int) -> str:
+    """"forward" or "reverse": `mode` itself, or for "auto" the one with fewer linear solves
+    (reverse when the parameters have more elements than the outcomes)."""
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r}: use 'auto' (default), 'forward' or 'reverse'.")
+    if mode == "auto":
+        return "reverse" if n_parameters > n_outcomes else "forward"
+    return mode
+
+
+def linear_jacobian(linear: Callable, params: dict, out: dict, mode: str) -> dict:
+    """`{outcome: {parameter: array}}` of a linear map `params -> out` (a `jax.linearize`).
+
+    Forward: `linear` on each parameter direction (a column per parameter element); reverse: its
+    transpose on each outcome direction (a row per outcome element). Same numbers either way.
+    """
+    flat_p, unravel_p = ravel_pytree(params)
+    flat_o, unravel_o = ravel_pytree(out)
+    if mode == "forward":
+        cols = jax.vmap(lambda t: ravel_pytree(linear(unravel_p(t)))[0])(jnp.eye(flat_p.size, dtype=flat_p.dtype))
+        matrix = cols.T  # outcomes × parameters
+    else:
+        transpose = jax.linear_transpose(linear, params)
+        matrix = jax.vmap(lambda c: ravel_pytree(transpose(unravel_o(c))[0])[0])(
+            jnp.eye(flat_o.size, dtype=flat_o.dtype))
+    # Blocks in ravel_pytree's order (tree_leaves': a dict's sorted keys), named by their paths.
+    out_leaves = [(path[0].key, y) for path, y in jax.tree_util.tree_flatten_with_path(out)[0]]
+    param_leaves = [(path[0].key, p) for path, p in jax.tree_util.tree_flatten_with_path(params)[0]]
+    jac: dict[str, dict[str, jax.Array]] = {}
+    row = 0
+    for k, y in out_leaves:
+        y_size = int(np.prod(np.shape(y)))
+        jac[k], col = {}, 0
+        for n, p in param_leaves:
+            p_size = int(np.prod(np.shape(p)))
+            block = matrix[row:row + y_size, col:col + p_size]
+            jac[k][n] = block.reshape(np.shape(y) + np.shape(p)).astype(jnp.result_type(y))
+            col += p_size
+        row += y_size
+    return jac
+
+
 def ift_jacobian(
-    model: AbstractModel, x0: Any, select: OutcomeSelector, wrt: tuple[str, ...], solver: Solver,
-    found: tuple[jax.Array, jax.Array] | None = None,
+    model: AbstractModel, x0: Any, select: Of | OutcomeSelector, wrt: tuple[str, ...],
+    solver: Solver | None = None, found: tuple[jax.Array, jax.Array] | None = None, mode: Mode = "auto",
 ) -> tuple[dict, dict, Equilibrium]:
     """Outcomes and their exact derivatives at one equilibrium; vmappable, never raises.
 
-    **Arguments:** `model`; `x0` (start); `select` (an `OutcomeSelector`); `wrt` (parameter
-    names); `solver` (a resolved `Solver`); `found`: `(flat unknowns, steps)` already solved
-    for (default: solve here).
+    The building block of `jacobian` for callers that also want the outcomes, or run it inside
+    their own `jit` or `vmap`: one program, the solve included.
+
+    **Arguments:** `model`; `x0` (start; None: the model's guess); `select` (an outcome name,
+    a list of names, a callable, or an `OutcomeSelector`); `wrt` (parameter names); `solver`
+    (a `Solver`; None: the defaults); `found`: `(flat unknowns, steps)` already solved for
+    (default: solve here); `mode`: "forward" (a tangent solve per parameter element),
+    "reverse" (a transposed solve per outcome element) or "auto" (reverse when the parameters
+    have more elements than the float outcomes, else forward).
 
     **Returns:** `(values, derivatives, eq)`: the selected outcomes, `{outcome: {parameter:
     array}}` (NaN where the solve failed or the derivative is not finite: a singular Jacobian),
     and the `Equilibrium` (its `converged` and `reason` per element).
     """
+    select, solver = outcome_selector(select), as_solver(solver)
+    x0 = initial_guess(model) if x0 is None else x0
     params = {n: getattr(model, n) for n in wrt}
 
     def outcomes_of(p):
@@ -109,27 +169,31 @@ def ift_jacobian(
         values = select(eq)
         return _float(values), (values, eq)
 
-    jac, (values, eq) = jax.jacfwd(outcomes_of, has_aux=True)(params)
+    # One linearisation (the solve and the factorisation of ∂F/∂x happen once), then columns
+    # or rows of the linear map, whichever are fewer.
+    out, linear, (values, eq) = jax.linearize(outcomes_of, params, has_aux=True)
+    jac = linear_jacobian(linear, params, out, choose_mode(mode, _size(params), _size(out)))
     jac = jax.tree_util.tree_map(
         lambda d: jnp.where(eq.converged & jnp.isfinite(d), d, jnp.nan), jac)
     return values, jac, eq
 
 
 @eqx.filter_jit
-def _jacobian_impl(model, wrt, select, x0, solver, found):
-    return ift_jacobian(model, x0, select, wrt, solver, found)
+def _jacobian_impl(model, wrt, select, x0, solver, found, mode):
+    return ift_jacobian(model, x0, select, wrt, solver, found, mode)
 
 
-def _derivatives(model, of, wrt, x0, solver):
+def _derivatives(model, of, wrt, x0, solver, mode):
     if not isinstance(model, AbstractModel):
         raise TypeError(f"expected a diffecon model, got {type(model).__name__}.")
+    choose_mode(mode, 0, 0)  # a bad `mode` is named before any solve
     wrt = check_field_names(model, wrt, "wrt")
     select = outcome_selector(of)
     solver = as_solver(solver)
     x0 = initial_guess(model) if x0 is None else x0
     # The search is shared with `solve` (same compiled stages); only the derivative is new.
     found = find(model, x0, solver) if is_concrete((model, x0)) else None
-    values, jac, eq = _jacobian_impl(model, wrt, select, x0, solver, found)
+    values, jac, eq = _jacobian_impl(model, wrt, select, x0, solver, found, mode)
     raise_if_failed(eq)
     for k in select.keys:
         if not jnp.issubdtype(jnp.asarray(values[k]).dtype, jnp.inexact):
@@ -153,7 +217,7 @@ def _single(of: Of, wrt: Any) -> bool:
 
 def jacobian(
     model: AbstractModel, of: Of, wrt: str | Sequence[str], *, x0: Any = None,
-    solver: Solver | None = None,
+    solver: Solver | None = None, mode: Mode = "auto",
 ):
     """Exact derivatives d(of)/d(wrt) at the equilibrium of `model`.
 
@@ -161,13 +225,19 @@ def jacobian(
     - `model`: the model at whose equilibrium to differentiate;
     - `of`: an outcome name, a list of names, or a callable `Equilibrium -> Array`;
     - `wrt`: a parameter name or a list of names (float fields of `model`);
-    - `x0`, `solver`: as for `solve`.
+    - `x0`, `solver`: as for `solve`;
+    - `mode`: how the Jacobian is built, after one solve and one factorisation of the
+      equilibrium Jacobian ∂F/∂x: `"forward"`, one tangent solve per element of the parameters;
+      `"reverse"`, one transposed solve (the implicit adjoint) per element of the float
+      outcomes; `"auto"` (default), reverse when the parameters have more elements than the
+      outcomes, else forward. The numbers agree to rounding; e.g. every region's real income
+      in every tariff of Caliendo–Parro's NAFTA data (31 outcomes, 38,440 tariffs) is reverse.
 
     **Returns:** an array (shape `outcome.shape + parameter.shape`) when `of` and `wrt` are
     single names (or `of` a callable), otherwise `{outcome: {parameter: array}}`. Raises
     `SolveError` when the solve fails and `ValueError` where a derivative is not defined.
     """
-    keys, wrt_names, jac, _ = _derivatives(model, of, wrt, x0, solver)
+    keys, wrt_names, jac, _ = _derivatives(model, of, wrt, x0, solver, mode)
     if _single(of, wrt):
         return jac[keys[0]][wrt_names[0]]
     return jac
@@ -175,18 +245,18 @@ def jacobian(
 
 def elasticity(
     model: AbstractModel, of: Of, wrt: str | Sequence[str], *, x0: Any = None,
-    solver: Solver | None = None,
+    solver: Solver | None = None, mode: Mode = "auto",
 ):
     """Exact elasticities d ln(of) / d ln(wrt): the papers' "hat" comparative statics.
 
     For example `elasticity(Krugman1980(L1=2.0), "omega", "L1")` is ω̂/L̂₁ with L₂ held fixed.
     An elasticity of an outcome that is zero at the equilibrium is not defined: `ValueError`.
 
-    **Arguments:** as for `jacobian`.
+    **Arguments:** as for `jacobian` (`mode` included).
 
     **Returns:** as for `jacobian` (the same rule for single names).
     """
-    keys, wrt_names, jac, values = _derivatives(model, of, wrt, x0, solver)
+    keys, wrt_names, jac, values = _derivatives(model, of, wrt, x0, solver, mode)
     tol = as_solver(solver).tol
     out: dict[str, dict[str, jax.Array]] = {}
     if not is_concrete((jac, values, model)):

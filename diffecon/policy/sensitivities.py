@@ -1,12 +1,14 @@
 """Every tariff's effect at once: exact derivatives of an equilibrium outcome by reverse mode.
 
 For Caliendo–Parro (2015) on the NAFTA data, d real_income_pct / d tariff_counterfactual is a
-31 × (40 × 31 × 31) Jacobian. Forward mode (one tangent per tariff, what `diffecon.jacobian`
-does) needs 38,440 linear solves with the 5,022×5,022 equilibrium Jacobian; reverse mode needs
-31 transposed solves with the same factorisation (the implicit adjoint), i.e. about the cost of
-one more solve. Also here: one tariff's derivative by forward mode (`tariff_derivative`), and
-delta-method standard errors of outcomes for a covariance of the trade elasticities θ with a
-Monte Carlo check (`theta_delta_method`, `theta_monte_carlo`).
+31 × (40 × 31 × 31) Jacobian. Forward mode (one tangent per tariff) would need 38,440 linear
+solves with the 5,022×5,022 equilibrium Jacobian; reverse mode needs 31 transposed solves with
+the same factorisation (the implicit adjoint), i.e. about the cost of one more solve. The
+derivative itself is the core's (`diffecon.jacobian` picks reverse mode for this shape on its
+own); here are the helpers around it: `reverse_jacobian` (the outcome with its Jacobian),
+`sensitivities` (a ranking of the tariffs), one tariff's derivative by forward mode
+(`tariff_derivative`), and delta-method standard errors of outcomes for a covariance of the
+trade elasticities θ with a Monte Carlo check (`theta_delta_method`, `theta_monte_carlo`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ..core import replace, solve
+from ..core import ift_jacobian, replace, solve
+from ..core import jacobian as core_jacobian  # `sensitivities` has an argument `jacobian`
 
 __all__ = [
     "reverse_jacobian",
@@ -37,21 +40,18 @@ def _solver_of(model: Any, solver: Any) -> Any:
 
 
 @eqx.filter_jit
-def _reverse(model, field, of, solver, x0):
-    def f(value):
-        eq = solve(replace(model, **{field: value}), x0, solver=solver, throw=False)
-        return eq.outcomes[of], (eq.outcomes[of], eq.converged)
-
-    jac, (value, ok) = jax.jacrev(f, has_aux=True)(getattr(model, field))
-    return value, jac, ok
+def _reverse(model, of, wrt, solver, x0):
+    values, jac, eq = ift_jacobian(model, x0, of, (wrt,), solver, mode="reverse")
+    return values[of], jac[of][wrt], eq.converged
 
 
 def reverse_jacobian(model: Any, of: str, wrt: str, *, solver: Any = None, x0: Any = None):
-    """d(of)/d(wrt) at the equilibrium, by reverse mode through the implicit adjoint.
+    """The outcome and d(of)/d(wrt) at the equilibrium, by reverse mode through the implicit adjoint.
 
-    The cost is one solve plus one transposed linear solve per element of `of` (31 for a
-    per-region outcome), whatever the size of `wrt`: the right tool when the parameter is large
-    (38,440 tariffs) and the outcome small.
+    `diffecon.jacobian(model, of, wrt, mode="reverse")` with the outcome's value too, in one
+    program (one solve, one factorisation). The cost is one solve plus one transposed linear
+    solve per element of `of` (31 for a per-region outcome), whatever the size of `wrt`: the
+    right tool when the parameter is large (38,440 tariffs) and the outcome small.
 
     **Arguments:**
     - `model`: e.g. `CaliendoParro2015.from_data(load_cp2015_nafta())`;
@@ -62,15 +62,17 @@ def reverse_jacobian(model: Any, of: str, wrt: str, *, solver: Any = None, x0: A
     **Returns:** `(value, jacobian)`, the outcome and its Jacobian of shape
     `value.shape + parameter.shape`.
 
-    **Raises:** `SolveError`-like `RuntimeError` when the equilibrium solve fails.
+    **Raises:** `SolveError` (a `RuntimeError`) when the equilibrium solve fails, `ValueError`
+    where the derivative is not defined (a singular equilibrium Jacobian), as `jacobian` does.
     """
     solver = _solver_of(model, solver)
-    value, jac, ok = _reverse(model, wrt, of, solver, x0)
-    if not bool(np.all(np.asarray(ok))):
-        raise RuntimeError(
-            f"reverse_jacobian: the equilibrium of {type(model).__name__} did not converge; "
-            "no derivative is defined."
-        )
+    value, jac, ok = _reverse(model, of, wrt, solver, x0)
+    if not (bool(np.all(np.asarray(ok))) and bool(np.all(np.isfinite(np.asarray(jac))))):
+        # The failure path only: the core's own call names the reason (the worst equation, the
+        # parameter, or the singular Jacobian) exactly as `jacobian` and `solve` do.
+        core_jacobian(model, of, wrt, solver=solver, x0=x0, mode="reverse")
+        raise RuntimeError(f"reverse_jacobian: no derivative of {of!r} is defined at this point of "
+                           f"{type(model).__name__}.")  # only if that call's solve found what this one did not
     return value, jac
 
 
@@ -106,7 +108,8 @@ def sensitivities(
     - `top`: rows kept (None: all);
     - `foreign_only`: leave out the "tariffs" on a region's purchases from itself (the
       diagonal exporter = importer, not a policy instrument; the data's are zero);
-    - `jacobian`: a precomputed `reverse_jacobian(model, of, wrt)[1]` to rank without solving.
+    - `jacobian`: a precomputed `diffecon.jacobian(model, of, wrt)` (or
+      `reverse_jacobian(model, of, wrt)[1]`) to rank without solving.
 
     **Returns:** a DataFrame sorted by |derivative|: `sector, exporter, importer, tariff`,
     `derivative` (percentage points of `of` per unit of tariff, i.e. per 100 pp), `per_pp`

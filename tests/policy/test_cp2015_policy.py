@@ -43,6 +43,20 @@ def test_reverse_jacobian_equals_forward_mode_for_every_tariff(tiny):
     assert np.all(np.diff(np.abs(table["derivative"])) <= 0)
 
 
+def test_reverse_jacobian_names_why_a_point_has_no_derivative():
+    # The failure path is the core's (any model; toys keep it cheap): a failed solve is a
+    # SolveError (a RuntimeError) naming the worst equation, a singular point a ValueError.
+    import jax.numpy as jnp
+
+    from diffecon.core import SolveError, Solver
+    from tests.core.toys import Cubic, Quadratic
+
+    with pytest.raises(SolveError, match="did not converge; the worst equation is 'cubic'"):
+        reverse_jacobian(Cubic(1.0, 30.0), "x", "b", solver=Solver(max_steps=1, fallback="none"))
+    with pytest.raises(ValueError, match="dx/dc is not defined"):
+        reverse_jacobian(Quadratic(c=0.0), "x", "c", x0={"x": jnp.asarray(0.0)})
+
+
 def test_optimal_uniform_tariff_matches_the_grid(tiny):
     best = optimal_uniform_tariff(tiny, "R1", t0=0.05)
     assert best["converged"]
