@@ -77,6 +77,14 @@ class Ara2026(AbstractModel):
       some lie beyond e^708 and cannot be returned. (One below e^−708 is returned as 0, its
       correctly rounded value; its elasticity is then undefined.)
 
+    **Domain restriction (float64):** the model covers the parameters whose equilibrium has every
+    reported value below e^708. Beyond, the equilibrium exists and the solver reaches it (the
+    unknowns are logs), but it is not representable: the solve fails with the reason
+    `within_float64`, and `explain_failure` begins "Not representable in float64:" and names the
+    value (e.g. ln α_M1 = 1.4e4 at σ = 1.001, k = 2, f_D = 1e-3). In full-domain draws
+    (`benchmarks/domains/ara2026.py`) this is about 12% of the draws with final goods only or
+    inputs only and 2% with both (the rest of the failures have no equilibrium).
+
     **Outcomes:**
     - `omega` (ω = w₁/w₂), `w1`, `w2`;
     - cutoffs `phi_D1`, `phi_DM1`, `phi_X1`, `phi_XM1`, `phi_D2`, ... (∞ for a removed activity);
@@ -95,10 +103,12 @@ class Ara2026(AbstractModel):
       not a validity condition), `assumption1` (R6: R_Xi > E_Mi), `regime_consistent`
       (sign(θ₁ − ρ) = sign(θ₂ − ρ)), and `valid` (R3 and R4).
 
-    **Failed solves** say why (`explain_failure`, from `ara2026_diagnostics`): beyond the
+    **Failed solves** say why (`explain_failure`, from `ara2026_diagnostics`): where the
+    parameters rule out the selection ordering at any sizes, the pair of cutoffs; beyond the
     interior domain of L (spec R3; (0.12351, 8.09649) at P_A) the edge and the country whose
-    final-good sector vanishes; where the only equilibrium violates the selection ordering,
-    which cutoffs are out of order.
+    final-good sector vanishes; otherwise (formal Pareto, any trade option) the relative sizes
+    at which equilibria with the selection ordering exist, from the reduced form (spec §7), and
+    the equations' equilibria out of order; an equilibrium beyond float64 (above).
     """
 
     L1: jax.Array = param(1.0)
@@ -228,6 +238,15 @@ class Ara2026(AbstractModel):
             "log_omega": jnp.zeros_like(log_B),
         }
 
+    # ------------------------------------------------------------------ selection ordering
+    def _ordering(self, log_phi):
+        """Spec R4 on cutoffs (2, 4), per country: φ_D < min(φ_DM, φ_X) ≤ max(φ_DM, φ_X) < φ_XM
+        (φ_D < φ_X with final goods only, φ_D < φ_DM with inputs only)."""
+        D, DM, X, XM = (log_phi[..., a] for a in range(4))
+        if self.trade == "both":
+            return (D < jnp.minimum(DM, X)) & (jnp.maximum(DM, X) < XM)
+        return D < (X if self.trade == "final_only" else DM)
+
     def residuals(self, x):
         log_phi, log_B, log_R, log_w = self._unpack(x)
         log_L = jnp.log(jnp.stack([self.L1, self.L2]))
@@ -296,7 +315,9 @@ class Ara2026(AbstractModel):
                 f"B{n}": get("B"), f"P{n}": get("P"), f"W{n}": get("W"), f"R{n}": get("R"),
                 f"R_D{n}": get("R_D"), f"R_X{n}": get("R_X"), f"E_D{n}": get("E_D"), f"E_M{n}": get("E_M"),
                 **{f"{r}{n}": ratio(r, i) for r in ("alpha_X", "alpha_M", "theta")},
-                f"RX_EM{n}": ratio("theta", i) * s / (s - 1),
+                # θ/ρ in logs: ∞ · s/(s − 1) would make its derivatives NaN with final goods only
+                f"RX_EM{n}": (jnp.exp(levels["theta"][i] + jnp.log(s / (s - 1))) if "theta" in levels
+                              else absent["theta"]),
                 f"M_E{n}": get("M_E"),
                 **{f"M_{a}{n}": get(f"M_{a}") for a in ACTIVITIES},
                 # an importer's domestic-input share 1/(1 + (w_i/(τ_M w_j))^{σ−1})
@@ -313,13 +334,7 @@ class Ara2026(AbstractModel):
         """The regime flags of spec §10 (R3–R6), as bool."""
         log_phi, _, _, log_w = self._unpack(x)
         s = self.sigma
-        D, DM, X, XM = (log_phi[:, a] for a in range(4))
-        if self.trade == "both":
-            ordering = (D < jnp.minimum(DM, X)) & (jnp.maximum(DM, X) < XM)
-        elif self.trade == "final_only":
-            ordering = D < X
-        else:
-            ordering = D < DM
+        ordering = self._ordering(log_phi)
         part = lambda acts: self._log_sum(log_F, acts)  # noqa: E731
         if self.trade == "inputs_only":
             interior = jnp.asarray(True)

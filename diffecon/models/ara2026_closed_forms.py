@@ -3,6 +3,9 @@
 - `reduced_form`: the reduced system of eqs (17)–(20) at a trial relative wage ω (the curves of
   Figures 1 and 3 and the equilibrium locus L(ω)); no root finding, so it is also an oracle for
   the 13-equation solve and the basis of `ara2026_diagnostics`.
+- `reduced_form_log`: the same system at one ln ω, in logs throughout and in a form without the
+  0/0 of Ψ at θ = ρ, for every trade option: the gap ln L(ω) − ln(L₁/L₂), whether the point is
+  interior and ordered, and the 13 unknowns there (`ara2026_diagnostics` scans it).
 - The analytic comparative statics (NumPy): the pages of algebra that `diffecon.elasticity`
   replaces; independent oracles for the implicit-function derivatives (tests, replication,
   benchmark). Hats are d ln(·)/d ln L with L = L₁/L₂ (i.e. with respect to L₁, L₂ fixed).
@@ -17,8 +20,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _pareto
+
 __all__ = [
-    "reduced_form", "rho_of", "eq6_final_only", "eq7_inputs_only", "eq8_cutoffs_per_omega", "c1_cutoff_hats",
+    "reduced_form", "reduced_form_log", "rho_of",
+    "eq6_final_only", "eq7_inputs_only", "eq8_cutoffs_per_omega", "c1_cutoff_hats",
     "symmetric_statics", "final_only_symmetric", "inputs_only_symmetric",
 ]
 
@@ -83,6 +89,68 @@ def _reduced_form_flat(model, omega):
         }
 
     return jax.vmap(one)(omega)
+
+
+def _log1mexp(y):
+    """ln(1 − e^y) for y ≤ 0, accurate at both ends (−inf at 0, NaN above)."""
+    return jnp.where(y > -0.6931471805599453, jnp.log(-jnp.expm1(y)), jnp.log1p(-jnp.exp(y)))
+
+
+def _log_diff(a, b):
+    """(sign, ln|e^a − e^b|) elementwise; (0, −inf) where equal."""
+    hi, lo = jnp.maximum(a, b), jnp.minimum(a, b)
+    empty = hi == -jnp.inf
+    log_abs = jnp.where(empty, -jnp.inf, hi + _log1mexp(jnp.where(empty, 0.0, lo - hi)))
+    return jnp.sign(a - jnp.where(empty, 0.0, b)) * (log_abs > -jnp.inf), log_abs
+
+
+def reduced_form_log(model, log_omega):
+    """The reduced system of eqs (17)–(20) at one ln ω (formal Pareto), in logs throughout.
+
+    Free entry is linear in b_i = B_i^κ (spec §7.1): H_i b_i + X_i b_j = C with
+    H_i = a_D,i + a_DM,i and X_i = a_X,i + a_XM,i, so b₁ ∝ H₂ − X₁ and b₂ ∝ H₁ − X₂ (both > 0:
+    spec R2). With the revenue shares s^D_i = R_Di/R_i, s^X_i = R_Xi/R_i, s^M_i = E_Mi/(ρR_i) and
+    g_i = s^X_i − ρ s^M_i = (R_Xi − E_Mi)/R_i, trade balance gives R₁/R₂ = g₂/g₁ (> 0: both
+    countries in the same regime, R3) and the income equations then give
+    ωL = (g₁s^X₂ + g₂s^D₁)/(g₁s^D₂ + g₂s^X₁): the locus L(ω) of spec §7.4 without its 0/0 at
+    θ = ρ, for every trade option (with final goods only g_i = s^X_i; with inputs only s^D = 1,
+    s^X = 0 and ωL = (1 + α_M1)/(1 + α_M2)).
+
+    **Arguments:** `model`: an `Ara2026` (its `pareto` option is ignored); `log_omega`: ln ω (a
+    scalar; vmap for a grid).
+
+    **Returns:** `(gap, ok, ordered, x)`: ln L(ω) − ln(L1/L2) (an equilibrium is a root); whether
+    the point is interior (R2, R3); the selection ordering (R4) of its cutoffs; the 13 unknowns
+    (a root of the equations where gap = 0).
+    """
+    s, k = model.sigma, model.k
+    kappa = k / (s - 1)
+    log_w = jnp.stack([log_omega, jnp.zeros_like(log_omega)])
+    present = np.isin(np.arange(4), model._active)
+    log_a = jnp.where(present, (1 - kappa) * model._log_f - kappa * model._cost_terms(log_w), -jnp.inf)
+    lH = jnp.logaddexp(log_a[:, 0], log_a[:, 1])
+    lX = jnp.logaddexp(log_a[:, 2], log_a[:, 3])
+    feasible = (lX[0] < lH[1]) & (lX[1] < lH[0])
+    num = jnp.stack([lH[1] + _log1mexp(lX[0] - lH[1]), lH[0] + _log1mexp(lX[1] - lH[0])])
+    log_det = lH[0] + lH[1] + _log1mexp(lX[0] + lX[1] - lH[0] - lH[1])
+    log_C = jnp.log(model.f_e) + jnp.log(k - (s - 1)) - jnp.log(s - 1) - k * jnp.log(model.phi_min)
+    log_B = (log_C + num - log_det) / kappa
+    log_phi = model._zcp_log_phi(log_w, log_B)
+    log_F = jnp.where(present, model._log_f + _pareto.log_revenue_moment(
+        log_phi, s, k, jnp.log(model.phi_min), False), -jnp.inf)
+    total = jax.nn.logsumexp(log_F, axis=1)
+    lsD = jnp.logaddexp(log_F[:, 0], log_F[:, 1]) - total
+    lsX = jnp.logaddexp(log_F[:, 2], log_F[:, 3]) - total
+    lsM = jnp.logaddexp(log_F[:, 1], log_F[:, 3]) - total
+    sign, lg = _log_diff(lsX, jnp.log((s - 1) / s) + lsM)
+    num_L = jnp.logaddexp(lg[0] + lsX[1], lg[1] + lsD[0])
+    den_L = jnp.logaddexp(lg[0] + lsD[1], lg[1] + lsX[0])
+    gap = num_L - den_L - log_omega - (jnp.log(model.L1) - jnp.log(model.L2))
+    ok = feasible & (sign[0] == sign[1]) & jnp.all(jnp.isfinite(lg)) & jnp.isfinite(gap)
+    # R₂ = L₂/(s^D₂ + (g₂/g₁) s^X₁) and R₁ = (g₂/g₁) R₂
+    log_R = jnp.log(model.L2) - den_L + lg[::-1]
+    x = {"log_phi": log_phi, "log_B": log_B, "log_R": log_R, "log_omega": log_omega}
+    return gap, ok, jnp.all(model._ordering(log_phi)), x
 
 
 def _g(d, name):

@@ -1,13 +1,17 @@
 """Why a solve of `Ara2026` failed, in the model's terms (the model's `explain_failure`).
 
-Under formal Pareto with traded final goods the equilibria of Ara (2026) are the crossings of
-the equilibrium locus L(ω) of the reduced system (eqs 17–20, spec §7.4) with the relative size
-L = L₁/L₂. `explain` scans that locus over ln ω (no root finding, no solve), so it can say
-whether an interior equilibrium exists (spec R3), where the interior domain of L ends and which
-country's final-good sector vanishes there, and whether the equilibria it finds satisfy the
-selection ordering (spec R4). Elsewhere (exact Pareto, inputs only), or where the scan is
-inconclusive, it describes the point where the solve stopped. Every equilibrium it reports is
-re-checked with the 13-equation residuals.
+Under formal Pareto the equilibria of Ara (2026) are the crossings of the equilibrium locus L(ω)
+of the reduced system (eqs 17–20, spec §7.4) with the relative size L = L₁/L₂. `explain` scans
+that locus over ln ω (no solve), so it can say whether an interior equilibrium exists (spec R3),
+where the interior domain of L ends and which country's final-good sector vanishes there, and at
+which sizes equilibria with the selection ordering (spec R4) exist (`ordered_equilibria`). Every
+equilibrium it reports is re-checked with the 13-equation residuals.
+
+Each message begins with its category: "No equilibrium…" / "No interior equilibrium…" (none
+exists: the parameters are outside the model's equilibrium set), "Not representable in
+float64:" (`NOT_REPRESENTABLE`: it exists, but its values overflow float64, outside the model's
+documented domain), or anything else (the solve missed an equilibrium, or the point where it
+stopped, under exact Pareto).
 """
 
 from __future__ import annotations
@@ -18,15 +22,20 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from .ara2026_closed_forms import reduced_form
+from .ara2026_closed_forms import reduced_form, reduced_form_log
 
-__all__ = ["explain", "interior_equilibria", "out_of_order", "ordering_impossible"]
+__all__ = ["NOT_REPRESENTABLE", "explain", "interior_equilibria", "ordered_equilibria", "out_of_order",
+           "ordering_impossible"]
 
 # The scan covers |ln ω| ≤ 4 (the R2-feasible set is |ln ω| < 0.28 at P_A) in steps of 2e-3,
 # then zooms twice (steps 1e-6, 5e-10); every stage has the same size, so one compile serves all.
 _SCAN_LOG_OMEGA = 4.0
 _SCAN_POINTS = 4001
 _RESIDUAL_OK = 1e-4  # a refined crossing; a spurious one (a pole of L(ω)) is O(1) off
+# How a failure whose equilibrium exists but overflows float64 begins (benchmarks count it apart)
+NOT_REPRESENTABLE = "Not representable in float64:"
+_SCAN_WIDE = 64.0  # |ln ω| scanned for the roots out of order (the ordering bounds the others)
+_SCAN_SIDE = 1024  # points per side of the log-space scans (a geometric 1.8% step)
 ORDERING = {"both": "phi_D < min(phi_DM, phi_X) <= max(phi_DM, phi_X) < phi_XM",
             "final_only": "phi_D < phi_X", "inputs_only": "phi_D < phi_DM"}
 
@@ -170,6 +179,176 @@ def interior_equilibria(model, half_width=_SCAN_LOG_OMEGA):
     return checked, len(checked) == len(roots)
 
 
+def _scan_bound(model):
+    """A bound on |ln ω| at every equilibrium with the selection ordering (the scan's span).
+
+    With imported inputs, φ_DMi > φ_Di and φ_XMi > φ_Xi in both countries need
+    |ln ω| < ln τ_M + ln(f_high/f_low)/(σ − 1) (`ordering_band`); with final goods only, free
+    entry has a solution b > 0 (spec R2) only for |ln ω| < [(σ − 1) ln τ_X + (1 − 1/κ)
+    ln(f_X/f_D)]/σ (a_D,2 > a_X,1 and a_D,1 > a_X,2, spec §7.1). Capped at `_SCAN_WIDE`.
+    """
+    if model.trade == "final_only":
+        s1 = float(model.sigma) - 1
+        kappa = float(model.k) / s1
+        bound = (s1 * np.log(float(model.tau_x))
+                 + (1 - 1 / kappa) * np.log(float(model.f_x) / float(model.f_d))) / (s1 + 1)
+    else:
+        bound = ordering_band(model)
+    return float(np.clip(bound, 1e-300, _SCAN_WIDE))
+
+
+def _f64(*values):
+    """Scalars as arrays (traced by `filter_jit`, where a Python number is static: a recompile)."""
+    return tuple(jnp.asarray(v, jnp.int32 if isinstance(v, int) else jnp.float64) for v in values)
+
+
+@eqx.filter_jit
+def _scan(model, bound):
+    """The reduced form on a two-sided geometric grid of ln ω: {0} and ±bound·10^{−8…0}
+    (`_SCAN_SIDE` points a side), so that it resolves ω near 1 (large σ pins it there) and far
+    from it: (grid, gap, ok, ordered)."""
+    half = bound * jnp.logspace(-8.0, 0.0, _SCAN_SIDE)
+    grid = jnp.concatenate([-half[::-1], jnp.zeros(1), half])
+    gap, ok, ordered, _ = jax.vmap(lambda u: reduced_form_log(model, u))(grid)
+    return grid, gap, ok, ordered
+
+
+_KINDS = ("sign", "interior", "ordered")
+
+
+@eqx.filter_jit
+def _refine(model, a, b, gap_a, kind):
+    """Shrink [a, b] around the first point from `a` where the test `_KINDS[kind]` fails (it
+    holds at `a`): the gap keeps the sign of `gap_a`, the point is interior (R2, R3), or also
+    ordered (R4). Rounds of 64 points evaluated at once (a vectorised bisection, 64^8-fold).
+
+    **Returns:** `(a, b, gap at a, max |residual| and validity flags of the 13 equations at the
+    reduced form's point at (a + b)/2, and that point's unknowns)`; one compiled program serves
+    every use.
+    """
+    t = jnp.linspace(0.0, 1.0, 65)[1:]
+
+    def keep(u):
+        gap, ok, ordered, _ = reduced_form_log(model, u)
+        return jnp.stack([jnp.sign(gap) == jnp.sign(gap_a), ok, ok & ordered])[kind]
+
+    def one_round(_, ab):
+        a, b = ab
+        points = a + t * (b - a)
+        held = jax.vmap(keep)(points)
+        first = jnp.argmin(held)
+        done = jnp.all(held)
+        return (jnp.where(done, b, jnp.where(first == 0, a, points[first - 1])),
+                jnp.where(done, b, points[first]))
+
+    a, b = jax.lax.fori_loop(0, 8, one_round, (jnp.asarray(a, float), jnp.asarray(b, float)))
+    x = reduced_form_log(model, 0.5 * (a + b))[3]
+    res = ravel_pytree(model.residuals(x))[0]
+    norm = jnp.where(jnp.all(jnp.isfinite(res)), jnp.max(jnp.abs(res)), jnp.inf)
+    return a, b, reduced_form_log(model, a)[0], norm, model.validity(x), x
+
+
+def _runs(model, grid, gap, mask, ordered):
+    """Each stretch of consecutive grid points in `mask`, extended by bisection to the set's edges:
+    a list of (ln ω, gap) arrays."""
+    runs = []
+    starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
+    ends = np.flatnonzero(mask & ~np.r_[mask[1:], False])
+    for j, k in zip(starts, ends):
+        us, gs = list(grid[j:k + 1]), list(gap[j:k + 1])
+        for inside, outside, at in ((j, j - 1, 0), (k, k + 1, len(us))):
+            if 0 <= outside < len(grid):
+                edge = _refine(model, *_f64(grid[inside], grid[outside], 0.0, 2 if ordered else 1))
+                u, g = float(edge[0]), float(edge[2])
+                if np.isfinite(g):
+                    us.insert(at, u)
+                    gs.insert(at, g)
+        runs.append((np.asarray(us), np.asarray(gs)))
+    return runs
+
+
+def _run_roots(model, runs, found):
+    """Add to `found` (ln ω -> (omega, validity flags, x, max |residual|)) the roots of the gap in
+    each stretch: every sign change, bisected, and checked with the 13 equations."""
+    for us, gs in runs:
+        sign = np.sign(gs)
+        for m in np.flatnonzero(sign[:-1] * sign[1:] <= 0):
+            a, b, _, norm, flags, x = _refine(model, *_f64(us[m], us[m + 1], gs[m], 0))
+            u = 0.5 * (float(a) + float(b))
+            if all(abs(u - r) > 1e-9 * max(1.0, abs(u)) for r in found):
+                found[u] = (float(np.exp(u)), {n: bool(v) for n, v in flags.items()}, x, float(norm))
+
+
+def ordered_equilibria(model):
+    """The interior equilibria of a formal-Pareto `Ara2026` (any trade option) from its reduced
+    form, and the relative sizes at which equilibria with the selection ordering exist.
+
+    Scans the reduced form (`ara2026_closed_forms.reduced_form_log`) over ln ω, up to the bound
+    the ordering or free entry puts on |ln ω| (and to |ln ω| = 64 for roots out of order),
+    extends each stretch of interior (spec R2, R3) points to its edges by bisection, and bisects
+    every sign change of ln L(ω) − ln(L1/L2) there. Each root is re-checked with the 13
+    equations.
+
+    **Arguments:** `model`: an unbatched `Ara2026` with `pareto="formal"`.
+
+    **Returns:** a dict: `roots`, a list of `(omega, validity_flags, x, residual)` (every interior
+    root in the scanned range; x: the unknowns), and `ordered_sizes`, a list of `(L_low, L_high)`:
+    over each stretch of wages where the reduced form is interior and its cutoffs are in order,
+    the range of the locus L(ω) (an equilibrium with the ordering exists at L1/L2 inside one of
+    them, by continuity, and at no other size).
+    """
+    grid, gap, ok, ordered = (np.asarray(v) for v in _scan(model, *_f64(_scan_bound(model))))
+    ok = ok & np.isfinite(gap)
+    log_L = float(np.log(model.L1) - np.log(model.L2))
+    found = {}
+    _run_roots(model, _runs(model, grid, gap, ok, False), found)
+    if model.trade != "final_only":  # roots out of order, beyond the ordering's bound on |ln ω|
+        wide = [np.asarray(v) for v in _scan(model, *_f64(_SCAN_WIDE))]
+        _run_roots(model, _runs(model, wide[0], wide[1], wide[2] & np.isfinite(wide[1]), False), found)
+    roots = [found[u] for u in sorted(found)]
+    sizes = [(float(np.exp(np.min(gs) + log_L)), float(np.exp(np.max(gs) + log_L)))
+             for _, gs in _runs(model, grid, gap, ok & ordered, True)]
+    return {"roots": roots, "ordered_sizes": sizes}
+
+
+def _reduced_explanation(model, L):
+    """The equilibria of the reduced form (`ordered_equilibria`) in words, or None if unsure."""
+    found = ordered_equilibria(model)
+    roots = [r for r in found["roots"] if np.isfinite(r[3]) and r[3] < _RESIDUAL_OK]
+    if len(roots) < len(found["roots"]):
+        return None  # a root that the 13 equations do not confirm: say nothing
+    at = lambda rs: ", ".join(f"{om:.6g}" for om, _, _, _ in rs)  # noqa: E731
+    ordered = [r for r in roots if r[1]["selection_ordering"]]
+    if ordered:
+        good = [r for r in ordered if all(r[1].values())]
+        if not good:
+            return _not_representable(model, ordered[0][2], f"an interior equilibrium exists (reduced form, "
+                                                            f"spec §7.4: omega ≈ {at(ordered)})")
+        one = len(good) == 1
+        return (f"{'An interior equilibrium exists' if one else f'{len(good)} interior equilibria exist'}"
+                f" at these parameters (reduced form, spec §7.4: omega ≈ {at(good)}), but the solve "
+                f"{'did not reach it' if one else 'reached none of them'} from its starting point.")
+    sizes = found["ordered_sizes"]
+    if any(lo * (1 - 1e-9) <= L <= hi * (1 + 1e-9) for lo, hi in sizes):
+        return None  # a root should exist there: the scan missed it
+    head = f"No equilibrium with the selection ordering {ORDERING[model.trade]} (spec R4): "
+    if sizes:
+        spans = " or ".join(f"[{lo:.6g}, {hi:.6g}]" for lo, hi in sizes)
+        head += (f"at these parameters equilibria with cutoffs in that order exist only for L1/L2 in "
+                 f"{spans} (the reduced form's locus L(omega), spec §7.4, over the wages where free "
+                 f"entry has a solution and the cutoffs are in order), and L1/L2 = {L:.6g} is not")
+    else:
+        head += ("no relative wage gives cutoffs in that order together with a solution of free entry "
+                 "(spec R2) and both countries in the same regime (R3)")
+    if model.trade == "inputs_only":
+        head += "; with inputs only the locus is decreasing, so the equilibrium is unique"
+    if roots:
+        n = len(roots)
+        head += (f"; the equations' {'only interior equilibrium' if n == 1 else 'interior equilibria'} "
+                 f"(omega ≈ {at(roots)}) {'has' if n == 1 else 'have'} cutoffs out of that order")
+    return head + "."
+
+
 def ordering_band(model):
     """The bound c on |ln ω| that the selection ordering implies (spec R4), or None.
 
@@ -239,10 +418,29 @@ def ordering_impossible(model):
     return out
 
 
+@eqx.filter_jit
+def _levels_at(model, x):
+    return model._levels(x)[0]
+
+
 def _range_words(model, x):
-    levels, _ = model._levels(x)
+    """(name, ln value) of the largest level at `x`, named as its outcome (e.g. alpha_X1, W)."""
+    levels = _levels_at(model, x)
     worst = max(levels, key=lambda n: float(np.max(np.asarray(levels[n]))))
-    return f"ln {worst} = {float(np.max(np.asarray(levels[worst]))):.4g}"
+    values = np.asarray(levels[worst])
+    name = worst.removesuffix("_ratio")
+    if values.ndim:
+        name += str(int(np.argmax(values)) + 1)
+    return name, float(np.max(values))
+
+
+def _not_representable(model, x, where):
+    """The message for an equilibrium whose values overflow float64 (validity `within_float64`)."""
+    name, value = _range_words(model, x)
+    return (f"{NOT_REPRESENTABLE} {where}, but ln {name} = {value:.4g} > 708 there: {name} "
+            f"overflows float64 (its largest value is e^709.78), so the equilibrium's values cannot "
+            f"be returned. Such parameters lie outside the domain documented in Ara2026 (sigma - 1 "
+            f"near 0 with very unequal costs or sizes).")
 
 
 def _validity_failure(model, eq):
@@ -253,48 +451,13 @@ def _validity_failure(model, eq):
     return failed[0] if failed else None
 
 
-def _describe_roots(model, roots, failed, band=None):
-    """A sentence about the interior equilibria found (all of them, or all within the band)."""
-    at = lambda rs: ", ".join(f"{om:.6g}" for om, _, _ in rs)  # noqa: E731
-    good = [r for r in roots if all(r[1].values())]
-    ordered = [r for r in roots if r[1]["selection_ordering"]]
-    if not ordered:
-        where = "" if band is None else (f" needs |ln omega| < {band:.6g} (phi_DM > phi_D and "
-                                         f"phi_XM > phi_X in both countries), and")
-        if not roots:
-            return (f"No equilibrium with the selection ordering {ORDERING[model.trade]} (spec R4):"
-                    f" it{where} the equations have no interior equilibrium there.")
-        n = len(roots)
-        return (f"No equilibrium with the selection ordering {ORDERING[model.trade]} (spec R4):"
-                f"{' it' + where if band is not None else ''} the equations' "
-                f"{'only interior equilibrium' if n == 1 else 'interior equilibria'}"
-                f"{' there' if band is not None else ''} (omega ≈ {at(roots)}) "
-                f"{'has' if n == 1 else 'have'} cutoffs out of that order, so the separable "
-                f"activities do not describe a consistent firm choice.")
-    if good:
-        one = len(good) == 1
-        head = "An interior equilibrium exists" if one else f"{len(good)} interior equilibria exist"
-        tail = "did not reach it" if one else "reached none of them"
-        if failed:
-            tail = f"stopped at a point that fails the validity condition {failed!r}"
-        return (f"{head} at these parameters (reduced form, spec §7.4: omega ≈ {at(good)}), but "
-                f"the solve {tail} from its starting point.")
-    return (f"The interior equilibria at these parameters (reduced form, spec §7.4: omega ≈ "
-            f"{at(ordered)}) satisfy the selection ordering but not every validity condition "
-            f"({', '.join(n for n, v in ordered[0][1].items() if not v)}).")
-
-
-def _scan_explanation(model, L, failed):
-    """(sentence or None, whether L is known to lie strictly inside the interior domain)."""
+def _scan_explanation(model, L):
+    """(sentence or None, whether L is known to lie strictly inside the interior domain): the
+    edges of the relative sizes with an interior equilibrium (spec R3), from the locus L(ω)."""
     coarse = _coarse(model, _SCAN_LOG_OMEGA)
     inside = coarse["interior"]
-    band = ordering_band(model)
     if not inside.any() or inside[0] or inside[-1]:
-        # the interior set is not inside the scan; the ordering still bounds ln ω
-        if band is None:
-            return None, False
-        roots, complete = interior_equilibria(model, band)
-        return (_describe_roots(model, roots, failed, band) if complete else None), False
+        return None, False  # the interior set is not inside the scan
     (hi, hi_kind), (lo, lo_kind) = _edge(model, coarse, +1), _edge(model, coarse, -1)
     sides = ((hi, hi_kind, hi is not None and L > hi * (1 + 1e-8), "beyond the largest"),
              (lo, lo_kind, lo is not None and L < lo * (1 - 1e-8), "below the smallest"))
@@ -308,14 +471,7 @@ def _scan_explanation(model, L, failed):
     within = (np.count_nonzero(inside[1:] & ~inside[:-1]) == 1
               and (hi_kind == "R2" or (hi is not None and L < hi))
               and (lo_kind == "R2" or (lo is not None and L > lo)))
-    roots, complete = interior_equilibria(model)
-    if not roots or not complete:
-        if band is not None and band < _SCAN_LOG_OMEGA:
-            roots, complete = interior_equilibria(model, band)
-            if complete:
-                return _describe_roots(model, roots, failed, band), within
-        return None, within
-    return _describe_roots(model, roots, failed), True
+    return None, within
 
 
 def _iterate_explanation(model, eq, L, failed, corner_possible=True):
@@ -326,9 +482,8 @@ def _iterate_explanation(model, eq, L, failed, corner_possible=True):
         return (f"The point found solves the equations but its cutoffs violate the selection "
                 f"ordering (spec R4: {'; '.join(bad)}), so it is not an equilibrium of this model.")
     if failed == "within_float64":
-        return (f"The equilibrium exists, but some of its values overflow float64 "
-                f"({_range_words(model, eq.x)} > 708), so they cannot be returned; sigma - 1 near 0 "
-                f"with very unequal costs or sizes does this.")
+        return _not_representable(model, eq.x, "the equilibrium exists (the point found solves the "
+                                               "equations and satisfies the selection ordering, spec R4)")
     # a corner needs traded final goods and unequal sizes, and is ruled out by the reduced form
     # when it placed L strictly between two edges of one interior stretch
     corner = corner_possible and model.trade != "inputs_only" and L != 1
@@ -352,14 +507,16 @@ def explain(model, eq):
     """Why the solve of `model` failed, in the model's terms (its `explain_failure`).
 
     First, whether the parameters rule out the selection ordering in every equilibrium
-    (`ordering_impossible`, "No equilibrium with the selection ordering ..."). Then, under
-    formal Pareto with final-good trade, it scans the reduced form (spec §7) for the
-    relative sizes L = L₁/L₂ that have an interior equilibrium. Outside them it names the edge
-    and the corner (spec R3, "No interior equilibrium: ..."); inside them it gives the
-    equilibria and says whether any satisfies the selection ordering (R4, "No equilibrium with
-    the selection ordering ..." when none does). Otherwise, or where the scan is inconclusive,
-    it describes the point where the solve stopped (a diverged iterate, a failed validity
-    condition there), or says nothing.
+    (`ordering_impossible`, "No equilibrium with the selection ordering ..."); then whether the
+    point found is an equilibrium beyond float64 ("Not representable in float64: ..."). Then,
+    under formal Pareto with final-good trade, it scans the locus L(ω) (spec §7) for the
+    relative sizes L = L₁/L₂ that have an interior equilibrium; outside them it names the edge
+    and the corner (spec R3, "No interior equilibrium: ..."). Then (formal Pareto, any trade
+    option) `ordered_equilibria`: the sizes at which equilibria with the selection ordering
+    exist ("No equilibrium with the selection ordering ...: ... exist only for L1/L2 in [a, b]"
+    when L is outside them), or the equilibrium the solve missed. Otherwise, or where the scan
+    is inconclusive, it describes the point where the solve stopped (a diverged iterate, a
+    failed validity condition there), or says nothing.
 
     **Arguments:**
     - `model`: the `Ara2026` solved (unbatched, concrete parameters);
@@ -377,8 +534,14 @@ def explain(model, eq):
     L = float(model.L1) / float(model.L2)
     failed = _validity_failure(model, eq)
     within = False
-    if failed != "within_float64" and model.pareto == "formal" and model.trade in ("both", "final_only"):
-        hint, within = _scan_explanation(model, L, failed)
+    if failed == "within_float64":
+        return _iterate_explanation(model, eq, L, failed)
+    if model.pareto == "formal":
+        if model.trade != "inputs_only":
+            hint, within = _scan_explanation(model, L)
+            if hint:
+                return hint
+        hint = _reduced_explanation(model, L)
         if hint:
             return hint
     return _iterate_explanation(model, eq, L, failed, corner_possible=not within)
