@@ -30,12 +30,23 @@ import numpy as np
 from jax.nn import logsumexp
 
 from ..core import AbstractModel, Requirement, at_least, greater_than, param, positive
+from . import _ces
 
 __all__ = ["Gravity", "GravityGegravity", "CLOSURES", "LINEAR_SOLVES", "closure_description"]
 
 CLOSURES = ("deficits", "proportional")
-_TATONNEMENT_ROUNDS = 40  # rounds of `Gravity.guess`
+_TATONNEMENT_ROUNDS = 40  # most rounds of `Gravity.guess`'s tâtonnement (it stops when settled)
 _SINKHORN_ROUNDS = 2000  # most rounds of `GravityGegravity.guess` (it stops when settled)
+_NEWTON_ROUNDS = 60  # most steps of the damped Newton that finishes both guesses
+_GUESS_TOL = 1e-9  # ... which stops at this max-norm of the residuals (the solve polishes)
+_SETTLED = 1e-13  # the tâtonnement stops at this max |excess demand| (in logs)
+_NEWTON_READY = 1e-3  # a start with ‖F‖ below this is left to the solve's Newton (it never failed from 0.05)
+_PATH_ROUNDS = 20  # most damped Newton steps of one homotopy step (then it shortens the step)
+_LINE_SEARCH = 24  # step lengths tried per damped Newton step: 1, 1/2, ..., 2^-23
+_PATH_TRIES = 64  # most damped Newton solves along the homotopy of a guess (where a direct one fails)
+_TINY = 1e-100  # `Gravity._solve_parts` rescales where a price-index term is below this
+_RESCALED_N = 16  # ... and always, up to this many countries
+_PATH_MIN_STEP = 1e-6  # the homotopy stops when its step in t falls below this
 LINEAR_SOLVES = ("dense", "matrix_free")
 
 _CLOSURE_TEXT = {
@@ -130,6 +141,244 @@ def _numeraire_index(numeraire: str, countries: Sequence[str]) -> int:
     return list(countries).index(numeraire)
 
 
+def _damped_newton(fn, x, *, rounds: int, tol: float, ready: float = 0.0, linear_solver=None):
+    """Newton's method with a backtracking line search on ½‖F‖², from `x`, for a guess.
+
+    The root finder of `solve` takes full Newton steps; at a large σ the market-clearing
+    conditions are so curved (ŵ^{1−σ} changes e-fold when ŵ moves by 1/σ) that a full step from
+    a tâtonnement's end can overshoot into a region where it never returns. Here each step is
+    the longest of 1, 1/2, 1/4, ... (at most `_LINE_SEARCH` tried) that lowers ‖F‖² by Armijo's
+    rule; a point where `fn` is not finite (negative expenditure) is never taken. It stops at
+    max |F| ≤ `tol`, after `rounds` steps, or when no step length lowers ‖F‖; it does not start
+    where ‖F‖ ≤ `ready` (close enough for the solve's own Newton, which then costs no more than
+    without this one).
+
+    **Arguments:** `fn`: flat unknowns -> flat residuals (square); `x`: the start;
+    `linear_solver`: None (dense LU of the Jacobian) or a lineax solver (matrix-free).
+
+    **Returns:** the point reached and its ‖F‖² (inf where not finite).
+    """
+    def merit(v):
+        f = fn(v)
+        return jnp.where(jnp.all(jnp.isfinite(f)), jnp.sum(f * f), jnp.inf)
+
+    def body(carry):
+        v, m, k, _ = carry
+        step = -_linear_solve(fn, v, fn(v), linear_solver)
+        step = jnp.where(jnp.isfinite(step), step, 0.0)
+
+        def shorter(search):
+            j, _, _ = search
+            alpha = 0.5 ** j.astype(v.dtype)
+            trial = merit(v + alpha * step)
+            return j + 1, jnp.isfinite(trial) & (trial <= (1.0 - 1e-4 * alpha) * m), trial
+
+        j, moved, trial = jax.lax.while_loop(lambda c: (c[0] < _LINE_SEARCH) & ~c[1], shorter,
+                                             (0, jnp.asarray(False), m))
+        alpha = 0.5 ** (j - 1).astype(v.dtype)
+        return jnp.where(moved, v + alpha * step, v), jnp.where(moved, trial, m), k + 1, moved
+
+    def going(carry):
+        _, m, k, moved = carry
+        return (k < rounds) & moved & ~(m <= tol * tol) & ~((k == 0) & (m <= ready * ready))
+
+    v, m, _, _ = jax.lax.while_loop(going, body, (x, merit(x), 0, jnp.asarray(True)))
+    return v, m
+
+
+def _continued(fn, x1, x0, *, linear_solver=None, ready_fn=None):
+    """A root of `fn(1, ·, True)`: damped Newton from `x1`, else a homotopy from the root `x0` of
+    `fn(0, ·, False)`.
+
+    `fn(t, x, strict)` are the conditions with the experiment scaled by t; `strict` (traced)
+    adds a constraint the path may leave and re-enter (`Gravity`'s positive expenditure: the
+    validity check of `solve` judges the end). The first try is the whole experiment from `x1`
+    (a cheap start near the solution, taken as it is where ‖F‖ ≤ `_NEWTON_READY`). Where that
+    fails, the experiment is applied in fractions t, following the root x(t): each try starts
+    the damped Newton at the tangent prediction x(t) + Δt·dx/dt (dx/dt = −F_x⁻¹ F_t) from the
+    last t that succeeded; Δt doubles after a success and is quartered after a failure, so the
+    path follows the solution through shocks that move trade shares over hundreds of orders of
+    magnitude. It gives up after `_PATH_TRIES` tries or when Δt falls below `_PATH_MIN_STEP` (no
+    root ahead on the path, e.g. a closure without an equilibrium, or a fold); the point
+    returned is then the last root found (or the first try's end). One loop does both, so the
+    program holds one damped Newton (compilation time). `ready_fn`: a cheaper form of
+    `fn(1, ·, True)` for the first test of `x1`.
+    """
+    dtype = x0.dtype
+    f1 = fn(1.0, x1, True) if ready_fn is None else ready_fn(x1)
+    ready = jnp.all(jnp.isfinite(f1)) & (jnp.sum(f1 * f1) <= _NEWTON_READY**2)
+
+    def going(carry):
+        t, _, dt, k, _ = carry
+        return ((k == 0) & ~ready) | ((k > 0) & (t < 1.0) & (dt >= _PATH_MIN_STEP) & (k <= _PATH_TRIES))
+
+    def body(carry):
+        t, x, dt, k, first = carry
+        path = k > 0
+        t_try = jnp.where(path, jnp.minimum(1.0, t + dt), 1.0).astype(dtype)
+        start = jax.lax.cond(path, lambda: _predicted(lambda s, v: fn(s, v, False), t, x, t_try, linear_solver),
+                             lambda: x1)
+        x_try, merit = _damped_newton(lambda v: fn(t_try, v, ~path), start,
+                                      rounds=jnp.where(path, _PATH_ROUNDS, _NEWTON_ROUNDS), tol=_GUESS_TOL,
+                                      ready=jnp.where(path, 0.0, _NEWTON_READY), linear_solver=linear_solver)
+        ok = merit <= jnp.where(path, _GUESS_TOL, _NEWTON_READY) ** 2
+        # The first try's success ends the loop at t = 1; its failure starts the path at t = 0.
+        t_new = jnp.where(ok, t_try, jnp.where(path, t, 0.0))
+        x_new = jnp.where(ok, x_try, jnp.where(path, x, x0))
+        dt_new = jnp.where(path & ~ok, dt / 4.0, jnp.where(path, 2.0 * dt, dt))
+        return t_new, x_new, dt_new, k + 1, jnp.where(path, first, x_try)
+
+    start = (jnp.where(ready, 1.0, 0.0).astype(dtype), x1, jnp.asarray(0.25, dtype), 0, x1)
+    t, x, _, _, first = jax.lax.while_loop(going, body, start)
+    return jnp.where(t > 0.0, x, first)
+
+
+def _predicted(fn, t, x, t_new, linear_solver):
+    """x + (t_new − t)·dx/dt at the root `x` of `fn(t, ·)`: dx/dt = −F_x⁻¹ F_t (0 where not finite)."""
+    _, f_t = jax.jvp(lambda s: fn(s, x), (t,), (jnp.ones_like(t),))
+    slope = -_linear_solve(lambda v: fn(t, v), x, f_t, linear_solver)
+    return x + (t_new - t) * jnp.where(jnp.all(jnp.isfinite(slope)), slope, 0.0)
+
+
+def _path_try(fn, t, x, t_new, linear_solver):
+    """One step of the homotopy (as `_continued`'s): from the root `x` of `fn(t, ·)` to
+    (x', max |fn(t_new, x')|), x' the damped Newton's end from the tangent prediction."""
+    x_new, _ = _damped_newton(lambda v: fn(t_new, v), _predicted(fn, t, x, t_new, linear_solver),
+                              rounds=_PATH_ROUNDS, tol=_GUESS_TOL, linear_solver=linear_solver)
+    return x_new, _max_abs(fn(t_new, x_new))
+
+
+def _max_abs(f):
+    """max |f|, inf where an element is not finite."""
+    return jnp.where(jnp.all(jnp.isfinite(f)), jnp.max(jnp.abs(f)), jnp.inf)
+
+
+def _linear_solve(fn, x, rhs, linear_solver):
+    """F_x⁻¹ rhs for F = `fn` at `x`: dense LU (`linear_solver` None) or a lineax solver."""
+    if linear_solver is None:
+        return jnp.linalg.solve(jax.jacfwd(fn)(x), rhs)
+    operator = lx.JacobianLinearOperator(lambda u, _: fn(u), x)
+    return lx.linear_solve(operator, rhs, linear_solver, throw=False).value
+
+
+def _rescaled_parts(scaled, log_A, E):
+    """`Gravity._solve_parts`'s price indices and sales with every term scaled to its own market.
+
+    With Z_kj = (1−σ) ln ŵ_k + ln A_kj, c_j = max_k Z_kj and r_i = max_j (Z_ij − c_j) (held
+    constant in derivatives: they cancel), p_j = Σ_k e^{Z_kj − c_j} ∈ [1, N] and
+    sales_i = e^{r_i} Σ_j e^{Z_ij − c_j − r_i} E'_j / p_j, so neither can underflow. The
+    ŵ-dependence goes through u_k = e^{(1−σ) ln ŵ_k − const} (= 1 in value), which keeps the
+    Jacobian's N tangents matrix products.
+    """
+    fixed = jax.lax.stop_gradient(scaled)
+    u = jnp.exp(scaled - fixed)
+    Z = fixed[:, None] + log_A
+    c = jax.lax.stop_gradient(jnp.max(Z, axis=0))
+    Z = Z - c[None, :]
+    B = jnp.exp(Z)
+    p = u @ B
+    r = jax.lax.stop_gradient(jnp.max(Z, axis=1))
+    C = jnp.exp(Z - r[:, None])
+    return {"log_p": jnp.log(p) + c, "A": B, "u": u, "p": p, "log_sales": r + jnp.log(u * (C @ (E / p)))}
+
+
+_ZERO_EXPENDITURE = 1e-6  # expenditure/income below which a path that ends has reached zero
+_BISECTIONS = 40  # halvings of the t interval where an expenditure crosses zero
+_EXPLAIN_MIN_STEP = 1e-10  # `explain_failure` follows the path to steps in t this short
+
+
+def _follow_shock(model) -> dict[str, Any]:
+    """Follow `Gravity`'s equilibrium from the baseline (t = 0) along the scaled shock (concrete).
+
+    The homotopy of the guess (`_path_try`, compiled once per model structure), with the
+    expenditures allowed to turn negative (the market-clearing conditions stay finite while
+    every seller's sales do), run to t = 1 or until it stalls. Where an expenditure E'_j/(ŵ_j Y_j)
+    changes sign between two steps, the crossing is located by bisection in t.
+
+    **Returns:** dict with `t` (where the path ends), `x`, `norm` (max |F| there), `ratio`
+    (E'/ŵY there), `crossing` (None or (t, country) of the first zero of an expenditure),
+    `speed` (max |d ln ŵ/dt| at the end) and `trade` (each country's export or import share, the
+    smaller, at the end).
+    """
+    n = model.flows.shape[-1]
+    t, x, dt = 0.0, np.zeros(n), 0.25
+    ratio = np.asarray(_path_state(model, np.float64(0.0), x)[1])
+    crossing = None
+    norm = 0.0
+    for _ in range(_PATH_TRIES * 4):
+        if t >= 1.0 or dt < _EXPLAIN_MIN_STEP:
+            break
+        t_try = min(1.0, t + dt)
+        x_try, norm_try, ratio_try = (np.asarray(v) for v in _path_step(model, np.float64(t), x, np.float64(t_try)))
+        if not norm_try <= _GUESS_TOL:
+            dt /= 4.0
+            continue
+        if crossing is None and np.any(ratio_try <= 0):
+            crossing = _bisect_crossing(model, t, x, ratio, t_try)
+        t, x, ratio, norm, dt = t_try, x_try, ratio_try, float(norm_try), 2.0 * dt
+    speed, trade = (np.asarray(v) for v in _path_state(model, np.float64(t), x)[2:])
+    return {"t": t, "x": x, "norm": norm, "ratio": ratio, "crossing": crossing, "speed": float(speed),
+            "trade": trade}
+
+
+def _bisect_crossing(model, t_lo, x_lo, ratio_lo, t_hi):
+    """(t, country): where the first expenditure to turn negative in (t_lo, t_hi] reaches zero."""
+    for _ in range(_BISECTIONS):
+        t_mid = 0.5 * (t_lo + t_hi)
+        x_mid, norm, ratio = (np.asarray(v) for v in _path_step(model, np.float64(t_lo), x_lo, np.float64(t_mid)))
+        if norm <= _GUESS_TOL and np.all(ratio > 0):
+            t_lo, x_lo, ratio_lo = t_mid, x_mid, ratio
+        else:
+            t_hi = t_mid
+    return 0.5 * (t_lo + t_hi), int(np.argmin(ratio_lo))
+
+
+@eqx.filter_jit
+def _path_step(model, t, x, t_new):
+    """`_path_try` on `Gravity`'s residuals, expenditure unconstrained: (x', max |F|, E'/ŵY)."""
+    t, t_new = jnp.asarray(t, x.dtype), jnp.asarray(t_new, x.dtype)
+    linear = None if model.linear_solve == "dense" else model.linear_solver()
+    pieces = model._cost_pieces()
+    x_new, norm = _path_try(lambda s, v: model._flat_residuals(v, positive=False, costs=model._costs(s, pieces),
+                                                                form="rescaled"),
+                            t, jnp.asarray(x), t_new, linear)
+    return x_new, norm, _path_state(model, t_new, x_new)[1]
+
+
+@eqx.filter_jit
+def _path_state(model, t, x):
+    """(max |F|, E'/ŵY, max |d ln ŵ/dt|, least trade share) at fraction t of the shock."""
+    t = jnp.asarray(t, jnp.asarray(x).dtype)
+    pieces = model._cost_pieces()
+
+    def fn(s, v):
+        return model._flat_residuals(v, positive=False, costs=model._costs(s, pieces), form="rescaled")
+
+    parts = model._solve_parts(x, model._costs(t, pieces), "rescaled")
+    shares = model._shares(parts)
+    off = 1.0 - jnp.eye(shares.shape[-1])
+    sales = shares * parts["E"][None, :]
+    exports = (sales * off).sum(1) / sales.sum(1)
+    trade = jnp.minimum(exports, 1.0 - jnp.diagonal(shares))  # export share, import share
+    _, f_t = jax.jvp(lambda s: fn(s, x), (t,), (jnp.ones_like(t),))
+    speed = jnp.max(jnp.abs(jnp.linalg.solve(jax.jacfwd(lambda v: fn(t, v))(x), f_t)))
+    return _max_abs(fn(t, x)), parts["E"] / parts["Y"], speed, trade
+
+
+_FOLD_SPEED = 1e3  # |d ln ŵ/dt| beyond which the end of a path is read as a fold
+
+
+def _stall_words(path) -> str:
+    """Why the path of equilibria ends where it does, in words."""
+    low = np.flatnonzero(path["trade"] < 1e-6)
+    barely = (f" (a country that barely trades, export or import share {path['trade'][low].min():.0e}, "
+              "has its relative wage set by that tiny trade)") if low.size else ""
+    if not path["speed"] <= _FOLD_SPEED:
+        return (f"the wages move without bound there (|d ln ŵ/dt| = {path['speed']:.1e}){barely}: the path "
+                "folds back, so an equilibrium of the full shock, if any, lies on another branch")
+    return f"Newton cannot follow it further (|d ln ŵ/dt| = {path['speed']:.1e}){barely}"
+
+
 @final
 def _pct_change(new, old):
     """100 (new/old − 1), and 0 where the baseline is 0 (a zero flow stays zero)."""
@@ -161,8 +410,11 @@ class Gravity(_CostShock):
     λ'_ij = λ_ij (ŵ_i τ̂_ij)^{1−σ} / Σ_k λ_kj (ŵ_k τ̂_kj)^{1−σ}  (hat form of the gravity shares).
     Closures: "deficits" E'_j = ŵ_j Y_j + (D_j/T)·Σ_i ŵ_i Y_i; "proportional"
     E'_j = φ_j ŵ_j Y_j · (Σ ŵ Y)/(Σ φ ŵ Y), φ_j = E_j/Y_j. **Validity:** `positive_expenditure`,
-    E'_j > 0: under "deficits" a large shock to a surplus country can leave none (no equilibrium;
-    the error says so), "proportional" always has one. The start is a tâtonnement from ŵ = 1.
+    E'_j > 0: under "deficits" a large shock to a surplus country can leave none (no equilibrium:
+    the error says so, naming the country and the fraction of the shock at which its expenditure
+    reaches zero), "proportional" always has one. The start is a tâtonnement from ŵ = 1 finished
+    by a damped Newton, and where that fails, a homotopy that applies the shock in fractions
+    from the baseline (`guess`).
 
     **Outcomes** (`*_change` are counterfactual/baseline ratios, hats; `*_pct` are percent
     changes, 100·(hat − 1)):
@@ -245,42 +497,93 @@ class Gravity(_CostShock):
     def guess(self):
         # Tâtonnement from ŵ = 1: raise the wage of every country in excess demand,
         # ln ŵ_i += (ln sales_i − ln Y'_i)/σ, renormalised to the numeraire. With CES demand
-        # (gross substitutes) it heads for the equilibrium from anywhere; a few dozen rounds put
-        # Newton close even after cost shocks of many orders of magnitude. A round that leaves
-        # the region where the conditions are finite (negative expenditure) is not taken.
+        # (gross substitutes) it heads for the equilibrium from anywhere, cheaply (two products
+        # with an N×N matrix a round); a round that leaves the region where the conditions are
+        # finite (negative expenditure) is not taken. It slows down where a country buys mostly
+        # from itself or σ is large: where its end is not within `_NEWTON_READY` of a root, a
+        # damped Newton (`_damped_newton`) takes over, never into negative expenditure, and where
+        # that fails too, a homotopy from the baseline applies the shock in fractions t
+        # (`_continued`; the market-clearing terms rescaled so that none underflows).
         n = self.flows.shape[-1]
         k = _numeraire_index(self.numeraire, self.countries)
         world = self.baseline()["world_income"]
+        pieces = self._cost_pieces()
+        costs = self._costs(pieces=pieces)
 
         def normalised(log_w, parts):
             return log_w - (log_w[k] if k >= 0 else jnp.log(parts["T"] / world))
 
-        def round_(_, log_w):
-            parts = self._solve_parts(log_w)
-            step = normalised(log_w + (parts["log_sales"] - parts["log_Y"]) / self.sigma, parts)
-            new = normalised(step, self._solve_parts(step))
-            return jnp.where(jnp.all(jnp.isfinite(new)), new, log_w)
+        def round_(carry):
+            log_w, i, _ = carry
+            parts = self._solve_parts(log_w, costs, "fast")
+            gap = parts["log_sales"] - parts["log_Y"]
+            step = normalised(log_w + gap / self.sigma, parts)
+            new = normalised(step, self._solve_parts(step, costs, "fast"))
+            finite = jnp.all(jnp.isfinite(new))
+            return jnp.where(finite, new, log_w), i + 1, jnp.where(finite, jnp.max(jnp.abs(gap)), 0.0)
 
-        log_w = jax.lax.fori_loop(0, _TATONNEMENT_ROUNDS, round_, jnp.zeros(n))
+        def going(carry):
+            _, i, gap = carry
+            return (i < _TATONNEMENT_ROUNDS) & (gap > _SETTLED)
+
+        log_w, _, _ = jax.lax.while_loop(going, round_, (jnp.zeros(n), 0, jnp.asarray(jnp.inf)))
+        linear = None if self.linear_solve == "dense" else self.linear_solver()
+        log_w = _continued(lambda t, v, strict: self._flat_residuals(v, positive=strict, costs=self._costs(t, pieces),
+                                                                     form="rescaled"),
+                           log_w, jnp.zeros(n), linear_solver=linear,
+                           ready_fn=lambda v: self._flat_residuals(v, costs=costs))
         return {"log_wage_change": log_w}
 
-    def _solve_parts(self, log_w):
+    def _flat_residuals(self, log_w, *, positive: bool = True, costs=None, form="auto"):
+        """The residuals as one vector, NaN where an expenditure is not positive (`positive`, a
+        bool or a traced one): what the guess's damped Newton and homotopy, and `explain_failure`'s
+        path, solve."""
+        parts = self._solve_parts(log_w, costs, form)
+        r = self._residuals_from(log_w, parts)
+        f = jnp.concatenate([r["market_clearing"], r["numeraire"][None]])
+        return jnp.where(jnp.all(parts["E"] > 0) | ~jnp.asarray(positive), f, jnp.nan)
+
+    def _costs(self, t=None, pieces=None):
+        """(ln A, its column maxima c, e^{ln A − c}): what market clearing needs of the experiment.
+
+        λ'_ij ∝ A_ij ŵ_i^{1−σ} with A_ij = λ_ij τ̂_ij^{1−σ} fixed by the experiment, so market
+        clearing is two matrix-vector products with A: no N×N exponentials that depend on ŵ,
+        and the Newton Jacobian's N tangents become matrix products (N² memory, not N³). Each
+        column of A is scaled so its largest entry is 1 (the scale cancels in every share), so
+        τ̂^{1−σ} never overflows however large σ and the cost change are. With `t`, the
+        experiment scaled by t (ln τ̂^{1−σ} → t ln τ̂^{1−σ}: t = 0 is the baseline, where ŵ = 1
+        solves every closure); `pieces`: `_cost_pieces()`, computed once by a caller that asks
+        for many t.
+        """
+        log_lam, shock = self._cost_pieces() if pieces is None else pieces
+        log_A = log_lam + (shock if t is None else t * shock)
+        col = jnp.max(log_A, axis=0)  # finite: every domestic share is positive
+        return log_A, col, jnp.exp(log_A - col[None, :])
+
+    def _cost_pieces(self):
+        """(ln λ, −inf where λ = 0; ln τ̂^{1−σ}, 0 there): ln A = ln λ + ln τ̂^{1−σ}."""
+        lam = self.baseline()["shares"]
+        positive = lam > 0
+        return (jnp.where(positive, jnp.log(jnp.where(positive, lam, 1.0)), -jnp.inf),
+                jnp.where(positive, self.log_cost_change(), 0.0))
+
+    def _solve_parts(self, log_w, costs=None, form="auto"):
+        """Everything market clearing computes at ln ŵ.
+
+        `costs`: `_costs()`, computed once by a caller that evaluates many ŵ. `form`: "fast"
+        (products with the fixed matrix A: u = ŵ^{1−σ} and A's columns scaled apart), "rescaled"
+        (`_rescaled_parts`: every term scaled to its own market, which cannot underflow, at the
+        cost of N×N exponentials per evaluation), or "auto": rescaled for up to `_RESCALED_N`
+        countries (where that costs nothing), else fast with a fallback to rescaled where a
+        price-index term falls below `_TINY`. The fast form underflows after a shock of hundreds
+        of orders of magnitude at a large σ: every u_k A_kj of a market can then be tiny although
+        P̂_j is not, and p_j (or p_j², in the Jacobian) is lost.
+        """
         s = self.sigma
         base = self.baseline()
-        Y, E, T, lam = base["output"], base["expenditure"], base["world_income"], base["shares"]
-        # λ'_ij ∝ A_ij ŵ_i^{1−σ} with A_ij = λ_ij τ̂_ij^{1−σ} fixed by the experiment, so market
-        # clearing is two matrix-vector products with A: no N×N exponentials per evaluation, and
-        # the Newton Jacobian's N tangents become matrix products (N² memory, not N³). Each
-        # column of A is scaled so its largest entry is 1 (the scale cancels in every share), so
-        # τ̂^{1−σ} never overflows however large σ and the cost change are.
-        positive = lam > 0
-        log_A = jnp.where(positive, jnp.log(jnp.where(positive, lam, 1.0)) + self.log_cost_change(), -jnp.inf)
-        col = jnp.max(log_A, axis=0)  # finite: every domestic share is positive
-        A = jnp.exp(log_A - col[None, :])
+        Y, E, T = base["output"], base["expenditure"], base["world_income"]
+        log_A, col, A = self._costs() if costs is None else costs
         scaled = (1.0 - s) * log_w
-        top = jnp.max(scaled)  # ŵ^{1−σ} up to a common factor, which cancels in the shares
-        u = jnp.exp(scaled - top)
-        p = u @ A  # P̂_j^{1−σ} e^{−top − col_j}
         log_Y = log_w + jnp.log(Y)
         new_Y = jnp.exp(log_Y)
         new_T = new_Y.sum()
@@ -289,10 +592,20 @@ class Gravity(_CostShock):
         else:
             ratio = E / Y * new_Y
             new_E = ratio * new_T / ratio.sum()
-        # log of sales_i = u_i Σ_j A_ij E'_j / p_j, written so that a tiny u_i cannot underflow
-        log_sales = scaled - top + jnp.log(A @ (new_E / p))
-        return {"log_p": jnp.log(p) + top + col, "A": A, "u": u, "p": p, "Y": new_Y, "log_Y": log_Y,
-                "E": new_E, "T": new_T, "log_sales": log_sales}
+        common = {"Y": new_Y, "log_Y": log_Y, "E": new_E, "T": new_T}
+        if form == "rescaled" or (form == "auto" and log_w.shape[-1] <= _RESCALED_N):
+            return {**_rescaled_parts(scaled, log_A, new_E), **common}
+        top = jnp.max(scaled)  # ŵ^{1−σ} up to a common factor, which cancels in the shares
+        u = jnp.exp(scaled - top)
+        p = u @ A  # P̂_j^{1−σ} e^{−top − col_j}
+        q = A @ (new_E / p)
+        fast = {"log_p": jnp.log(p) + top + col, "A": A, "u": u, "p": p,
+                # log of sales_i = u_i Σ_j A_ij E'_j / p_j, written so that a tiny u_i cannot underflow
+                "log_sales": scaled - top + jnp.log(q)}
+        if form == "fast":
+            return {**fast, **common}
+        ok = jnp.all(p > _TINY) & jnp.all(q > _TINY) & jnp.all(jnp.isfinite(p)) & jnp.all(jnp.isfinite(q))
+        return {**jax.lax.cond(ok, lambda: fast, lambda: _rescaled_parts(scaled, log_A, new_E)), **common}
 
     def _shares(self, parts):
         """λ'_ij, the counterfactual trade shares (N×N; only outcomes need them)."""
@@ -300,7 +613,9 @@ class Gravity(_CostShock):
 
     def residuals(self, x):
         log_w = x["log_wage_change"]
-        parts = self._solve_parts(log_w)
+        return self._residuals_from(log_w, self._solve_parts(log_w))
+
+    def _residuals_from(self, log_w, parts):
         gap = parts["log_sales"] - parts["log_Y"]
         k = _numeraire_index(self.numeraire, self.countries)
         if k < 0:
@@ -317,32 +632,65 @@ class Gravity(_CostShock):
         return {"positive_expenditure": self._solve_parts(x["log_wage_change"])["E"] > 0}
 
     def explain_failure(self, eq):
-        E = np.asarray(self._solve_parts(eq.x["log_wage_change"])["E"])
-        if self.closure == "deficits" and np.any(E <= 0):
-            who = [self.countries[i] for i in np.flatnonzero(E <= 0)]
-            return (f"No equilibrium with trade deficits held fixed relative to world income: the "
-                    f"expenditure of {', '.join(who)} would be negative (its surplus exceeds its "
-                    "income after the shock); closure='proportional' always has one.")
-        return None
+        """Why the solve failed, found by following the equilibrium from the baseline.
+
+        The experiment is applied in fractions t from 0 (the baseline, ŵ = 1) to 1, and the
+        market-clearing wages are followed along t (`_follow_shock`), expenditure allowed to
+        turn negative. Under "deficits", an expenditure that reaches zero on the way, and stays
+        below zero or ends the path, means there is no equilibrium (the answer names the country
+        and the fraction t). Otherwise the failure is the solver's, and the answer says where
+        the path ends or that it reaches an equilibrium the solve missed.
+        """
+        path = _follow_shock(self)
+        t, ratio, crossing = path["t"], path["ratio"], path["crossing"]
+        if crossing is not None and self.closure == "deficits" and np.any(ratio <= 0):
+            t_zero, who = crossing
+            after = f"the market-clearing path ends at t = {t:.3g}" if t < 1.0 else "is negative at the full shock"
+            return (f"No equilibrium with trade deficits held fixed relative to world income: following "
+                    f"the shock from the baseline (scaled by t from 0 to 1), the expenditure of "
+                    f"{self.countries[who]} falls to zero at t = {t_zero:.3g} (its fixed surplus then "
+                    f"takes all its income) and {after}; closure='proportional' always has one.")
+        if t < 1.0:
+            low = int(np.argmin(ratio))
+            if self.closure == "deficits" and ratio[low] < _ZERO_EXPENDITURE:
+                return (f"No equilibrium with trade deficits held fixed relative to world income: following "
+                        f"the shock from the baseline (scaled by t from 0 to 1), the expenditure of "
+                        f"{self.countries[low]} falls to {ratio[low]:.1e} of its income at t = {t:.3g}, "
+                        "where the market-clearing path ends; closure='proportional' always has one.")
+            exists = ("closure='proportional' always has an equilibrium" if self.closure == "proportional"
+                      else "an equilibrium may exist")
+            return (f"Solver failure: the market-clearing wages, followed from the baseline, stop at "
+                    f"t = {t:.6g} of the shock: {_stall_words(path)}; {exists}, but the solver did not "
+                    "find it.")
+        return (f"Solver failure: an equilibrium exists (following the shock from the baseline reaches "
+                f"it, max |F| = {path['norm']:.1e}) but the solve did not converge to it from its start.")
 
     def outcomes(self, x):
         s = self.sigma
         log_w = x["log_wage_change"]
         parts = self._solve_parts(log_w)
         w_hat = jnp.exp(log_w)
-        P_hat = jnp.exp(parts["log_p"] / (1.0 - s))
-        new_lam = self._shares(parts)
+        # CES price indices and shares (`_ces`): buyers j, sources i with baseline shares λ_ij as
+        # masses and delivered price changes ŵ_i τ̂_ij. (The market clearing of the solve uses
+        # the same sums as products with a fixed matrix, `_solve_parts`, for speed.)
+        log_lam, shock = self._cost_pieces()
+        log_price = log_w[:, None] + shock / (1.0 - s)  # ln(ŵ_i τ̂_ij)
+        P_hat = jnp.exp(_ces.log_price_index(log_price, s, log_lam))
+        new_lam = jnp.exp(_ces.log_shares(log_price, s, log_lam))
         flows = new_lam * parts["E"][None, :]
         base_flows = self.flows
         off = 1.0 - jnp.eye(base_flows.shape[-1])
         exports, imports = (flows * off).sum(1), (flows * off).sum(0)
         base_exports, base_imports = (base_flows * off).sum(1), (base_flows * off).sum(0)
-        # Import price index over foreign sources, baseline import shares as CES weights.
+        # Import price index over foreign sources, baseline import shares as CES weights (a
+        # country without imports in the data has none: its weights are set to 1 only to keep
+        # the unused index finite, and its ToT change is 0).
         lam = self.baseline()["shares"]
-        # (a country without imports in the data has no import price index: weights 0, ToT change 0)
-        import_weights = lam * off / jnp.where((lam * off).sum(0) > 0, (lam * off).sum(0), 1.0)[None, :]
-        log_w_cost = (1.0 - s) * log_w[:, None] + self.log_cost_change()
-        PM_hat = jnp.exp(logsumexp(log_w_cost, axis=0, b=import_weights) / (1.0 - s))
+        foreign = (lam * off).sum(0)
+        has_imports = foreign > 0
+        weights = jnp.where(has_imports[None, :], lam * off / jnp.where(has_imports, foreign, 1.0)[None, :], off)
+        log_weights = jnp.where(weights > 0, jnp.log(jnp.where(weights > 0, weights, 1.0)), -jnp.inf)
+        PM_hat = jnp.exp(_ces.log_price_index(log_price, s, log_weights))
         base = self.baseline()
         return {
             "wage_change": w_hat,
@@ -362,7 +710,7 @@ class Gravity(_CostShock):
             "exports_pct": _pct_change(exports, base_exports),
             "imports_pct": _pct_change(imports, base_imports),
             "domestic_share": jnp.diagonal(new_lam),
-            "terms_of_trade_pct": jnp.where(base_imports > 0, 100.0 * (w_hat / PM_hat - 1.0), 0.0),
+            "terms_of_trade_pct": jnp.where(has_imports, 100.0 * (w_hat / PM_hat - 1.0), 0.0),
             "market_clearing_gap": jnp.max(jnp.abs(jnp.expm1(parts["log_sales"] - parts["log_Y"]))),
         }
 
@@ -471,9 +819,29 @@ class GravityGegravity(_CostShock):
 
     def guess(self):
         base_cost, new_cost = self._log_costs()
-        b_imr, b_omr = self._sinkhorn(base_cost)
-        imr, omr = self._sinkhorn(new_cost)
+        b_imr, b_omr = self._polished(base_cost, base_cost, *self._sinkhorn(base_cost))
+        imr, omr = self._polished(base_cost, new_cost, *self._sinkhorn(new_cost), start=(b_imr, b_omr))
         return {"base_imr": b_imr, "base_omr": b_omr, "imr": imr, "omr": omr}
+
+    def _polished(self, base_cost, log_cost, log_inv_phi, log_inv_omega, start=None):
+        """Sinkhorn's end, finished by a damped Newton on the same system where it has not
+        settled, and failing that by following the resistances from `base_cost` (where `start`
+        solves them) to `log_cost` (`_continued`). At a large σ, with costs spanning hundreds of
+        orders of magnitude, Sinkhorn's contraction rate is close to 1 (`_SINKHORN_ROUNDS` can
+        leave residuals of 1e-3), and the system is nearly singular (one pair's flow dominates
+        both its exporter's and its importer's resistance), too far and too flat for a Newton
+        that starts there."""
+        n = log_inv_phi.shape[-1]
+
+        def fn(t, v):
+            return jnp.concatenate(self._mr_residuals(base_cost + t * (log_cost - base_cost), v[:n], v[n:]))
+
+        x1 = jnp.concatenate([log_inv_phi, log_inv_omega])
+        if start is None:  # the baseline: nothing to follow from
+            v, _ = _damped_newton(lambda u: fn(1.0, u), x1, rounds=_NEWTON_ROUNDS, tol=_GUESS_TOL)
+        else:
+            v = _continued(lambda t, u, _: fn(t, u), x1, jnp.concatenate(start))
+        return v[:n], v[n:]
 
     def _sinkhorn(self, log_cost):
         """The resistance system is a matrix scaling: alternate its two equations (Sinkhorn's
@@ -484,8 +852,8 @@ class GravityGegravity(_CostShock):
 
         def round_(carry):
             _, lo, k, _ = carry
-            li = -logsumexp(log_cost + log_y[:, None] + lo[:, None], axis=0)
-            new = -logsumexp(log_cost + log_e[None, :] + li[None, :], axis=1)
+            li = -self._inward(log_cost, log_y, lo)
+            new = -self._outward(log_cost, log_e, li)
             return li, new, k + 1, jnp.max(jnp.abs(new - lo))
 
         def going(carry):
@@ -510,12 +878,23 @@ class GravityGegravity(_CostShock):
         # log(1/Φ) with the reference importer's Φ = 1 reinserted.
         return jnp.insert(log_inv_phi, self._ref(), 0.0)
 
+    def _inward(self, log_cost, log_y, log_inv_omega):
+        """ln Φ_j = ln Σ_i t_ij^{1−σ} y_i/Ω_i: the CES price index (`_ces`) of importer j, sources
+        i with mass y_i/Ω_i = (β_i p_i)^{1−σ} and price t_ij, t_ij^{1−σ} = exp(`log_cost`)."""
+        return _ces.log_denominator(log_cost / (1.0 - self.sigma), self.sigma, (log_y + log_inv_omega)[:, None])
+
+    def _outward(self, log_cost, log_e, log_inv_phi):
+        """ln Ω_i = ln Σ_j t_ij^{1−σ} e_j/Φ_j: exporter i's market access, the same CES sum taken
+        over destinations j (axis 1), each weighted by its demand e_j/Φ_j."""
+        return _ces.log_denominator(log_cost / (1.0 - self.sigma), self.sigma, (log_e + log_inv_phi)[None, :],
+                                    axis=1)
+
     def _mr_residuals(self, log_cost, log_inv_phi, log_inv_omega):
         y, e = self._shares()
         li = self._full_imr(log_inv_phi)
         # 1 = (1/Φ_j) Σ_i t_ij y_i (1/Ω_i), 1 = (1/Ω_i) Σ_j t_ij e_j (1/Φ_j), in logs.
-        imr = li + logsumexp(log_cost + jnp.log(y)[:, None] + log_inv_omega[:, None], axis=0)
-        omr = log_inv_omega + logsumexp(log_cost + jnp.log(e)[None, :] + li[None, :], axis=1)
+        imr = li + self._inward(log_cost, jnp.log(y), log_inv_omega)
+        omr = log_inv_omega + self._outward(log_cost, jnp.log(e), li)
         return jnp.delete(imr, self._ref(), assume_unique_indices=True), omr
 
     def residuals(self, x):
