@@ -17,10 +17,6 @@ The source axis is `axis`; the other axes are free (destinations, industries, ba
 call gives the price index of every market of a J×N×N model. Inputs broadcast against each
 other as in numpy; `sigma` must broadcast against the result with the source axis removed
 (a scalar always does).
-
-A model whose unknown is itself a source's mass, and which may put it at 0 (complete
-agglomeration), uses `log_denominator_levels`: there log mass_i = −inf has a NaN derivative,
-while mass_i in levels keeps every derivative finite.
 """
 
 from __future__ import annotations
@@ -29,7 +25,7 @@ import jax
 import jax.numpy as jnp
 from jax.nn import logsumexp
 
-__all__ = ["log_denominator", "log_denominator_levels", "log_price_index", "log_shares", "log_flows"]
+__all__ = ["log_denominator", "log_price_index", "log_shares", "log_flows"]
 
 
 def log_denominator(log_price, sigma, log_mass=None, axis=0):
@@ -48,38 +44,6 @@ def log_denominator(log_price, sigma, log_mass=None, axis=0):
     **Returns:** an array with `axis` removed.
     """
     return logsumexp(_log_terms(log_price, sigma, log_mass, axis), axis=axis)
-
-
-def log_denominator_levels(log_price, sigma, mass, log_mass=None, axis=0):
-    """log Σ_i mass_i · price_i^{1−σ} with `mass` in levels: a source may have exactly none.
-
-    As `log_denominator`, for a mass that is an unknown of the model and reaches 0 at a corner
-    (Takita 2025, eqs 8–12, with N₁ ∝ L₁ at L₁ = 0): its derivative in `mass` stays finite
-    there, where that of a log mass is NaN. The sum is shifted by its largest term, so no
-    power of σ is formed. Where every source with varieties lies more than e^{745} below an
-    empty one, that sum underflows to 0; the non-empty sources alone then give the value, and
-    the derivative in the empty source's mass (over e^{745}, not a float64) is reported as 0.
-
-    **Arguments:**
-    - `log_price`, `sigma`, `axis`: as `log_denominator`;
-    - `mass`: varieties per source, ≥ 0, broadcastable against `log_price`;
-    - `log_mass`: log of a further factor per source (a weight that may leave float64 in
-      levels), or None.
-
-    **Returns:** an array with `axis` removed.
-    """
-    terms = _log_terms(log_price, sigma, log_mass, axis)
-    # Shifted by the largest term with its derivative kept: the top term's own e^{t − top}
-    # then has derivative exactly 0, so the result's derivative is the top term's plus the
-    # others' small shares, not a ratio near 1 (whose rounding swamps a tiny difference of
-    # two denominators' derivatives, such as dL₁/dτ ≈ φ/h in Takita 2025).
-    top = jnp.max(terms, axis=axis, keepdims=True)
-    top = jnp.where(jnp.isfinite(top), top, 0.0)
-    total = jnp.sum(mass * jnp.exp(terms - top), axis=axis)
-    underflow = total <= 0
-    shifted = jnp.log(jnp.where(underflow, 1.0, total)) + jnp.squeeze(top, axis)
-    # logsumexp with `b` drops the sources of zero mass before it shifts, so it cannot underflow
-    return jnp.where(underflow, logsumexp(terms, axis=axis, b=mass), shifted)
 
 
 def log_price_index(log_price, sigma, log_mass=None, axis=0):

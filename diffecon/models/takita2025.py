@@ -8,9 +8,8 @@ m·Q^{μ_m}. Residents weight foreign goods by the cultural affinity β, which e
 like an inverse trade cost: only φ = (τ/β)^{1−σ} matters, and φ may exceed 1.
 
 The equilibrium is solved from the primitives — markup pricing (eqs 20–21), zero-profit output
-(eqs 24–25), CES demand (eqs 8–12, from `diffecon.models._ces`), labour-market clearing
-(eq. 19) and the goods markets (eqs 17–18) — not from the closed forms (38)–(49), which are in
-`takita2025_closed_forms`.
+(eqs 24–25), CES demand (eqs 8–12), labour-market clearing (eq. 19) and the goods markets
+(eqs 17–18) — not from the closed forms (38)–(49), which are in `takita2025_closed_forms`.
 Complete agglomeration (L₁ = 0 or 1) is a box complementarity, so one solver covers every regime
 of the paper's Tables 8 and 9. Everything is computed from ln φ and ln h, so no power of σ
 overflows (σ = 101 with τ/β = 10³ gives φ = e^{−690}).
@@ -34,7 +33,6 @@ from ..core import (
     param,
     positive,
 )
-from . import _ces
 
 __all__ = ["Takita2025", "REGIMES"]
 
@@ -184,33 +182,27 @@ class Takita2025(AbstractModel):
                 log_l1, log_l1 + self.mu_f * log_Q)
 
     def _log_spread(self, L1):
-        """(u_a, u_b, ln φ, ln h): ln(D₁fσ) and ln(D₂fσ/φ), each market's CES denominator (eqs 8–12;
-        D₁ = N₁ + φaN₂, D₂ = φN₁ + aN₂, spec §2) in units of a country-1 variety's term there.
+        """(u_a, u_b) with u_c = ln(L₁ + (1 − L₁)/c), c = h/φ for market 1 and c = hφ for market 2.
 
-        Country 1's share of market j's spending is L₁e^{−u}. Per unit of employment
-        (N₁ = L₁/(fσ), N₂ = (1 − L₁)/(fσQ^{μ_f}), eqs 28–29) a country-2 firm weighs 1/h of a
-        country-1 one (fewer firms, each at a higher quality-adjusted price), and the imported
-        side's price carries τ/β, which the power 1 − σ turns into φ. The employment shares
-        enter in levels, so the derivative in L₁ stays finite at L₁ = 0 and 1; h and φ are
-        never formed (|ln h − ln φ| reaches 1400).
+        Market j's CES denominator is D_j = N₁ + (quality-adjusted N₂)·(φ or 1), and
+        ln(D₁ fσ) = u_a, ln(D₂ fσ/φ) = u_b; country 1's share of market j's spending is
+        L₁·e^{−u}. Written so that neither c nor 1/c is ever formed (|ln c| reaches 1400) and
+        the derivative in L₁ stays finite at L₁ = 0 and 1 (a log of N₁ = 0 would make it NaN).
         """
         log_phi, log_h = self._log_phi(), self._log_h()
-        shape = jnp.broadcast_shapes(jnp.shape(L1), jnp.shape(log_phi), jnp.shape(log_h))
 
-        def by_source(country1, country2):  # sources (countries 1, 2) along axis 0
-            return jnp.stack([jnp.broadcast_to(country1, shape), jnp.broadcast_to(country2, shape)])
+        def spread(log_c):
+            # ln(L + (1 − L)e^{−C}) for C ≥ 0, and −C + ln((1 − L) + L e^{C}) for C < 0: each
+            # argument lies in [e^{−|C|}, 1]. Where e^{−|C|} underflows (|C| > 745) the argument
+            # is 0 only at the bound L₁ = 0 (resp. 1), whose value is known: −C (resp. 0).
+            up, down = jnp.maximum(log_c, 0.0), jnp.minimum(log_c, 0.0)
+            arg_up = L1 + (1 - L1) * jnp.exp(-up)
+            arg_down = (1 - L1) + L1 * jnp.exp(down)
+            above = jnp.where(arg_up > 0, jnp.log(jnp.where(arg_up > 0, arg_up, 1.0)), -up)
+            below = jnp.where(arg_down > 0, -down + jnp.log(jnp.where(arg_down > 0, arg_down, 1.0)), 0.0)
+            return jnp.where(log_c >= 0, above, below)
 
-        log_trade = jnp.log(self.tau) - jnp.log(self.beta)  # ln(τ/β): (1 − σ) ln(τ/β) = ln φ
-        employment, per_worker = by_source(L1, 1 - L1), by_source(0.0, -log_h)
-
-        def relative_denominator(log_price):
-            return _ces.log_denominator_levels(log_price, self.sigma, employment, per_worker)
-
-        # prices relative to a country-1 variety: in market 1 country-2 goods are the imports,
-        # in market 2 country-1 goods are
-        u_a = relative_denominator(by_source(0.0, log_trade))
-        u_b = relative_denominator(by_source(0.0, -log_trade))
-        return u_a, u_b, log_phi, log_h
+        return spread(log_h - log_phi), spread(log_h + log_phi), log_phi, log_h
 
     def _excess_demand_gap(self, L1):
         """ln(X₁ᵈ/x₁) − ln(X₂ᵈ/x₂) (eqs 17–18) in logs: world spending on country-1 goods over

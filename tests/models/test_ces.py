@@ -53,34 +53,3 @@ def test_shares_add_up_and_are_differentiable(rng):
     # d log P / d log p_i = λ_i (Shephard's lemma)
     grad = jax.grad(lambda v: _ces.log_price_index(v, 4.0, lm[:, 0]))(lp[:, 0])
     np.testing.assert_allclose(grad, np.exp(_ces.log_shares(lp[:, 0], 4.0, lm[:, 0])), rtol=1e-12)
-
-
-def test_masses_in_levels_agree_with_log_masses(rng):
-    lp, mass, lm = rng.normal(size=(4, 3)), rng.uniform(0.1, 5, (4, 1)), rng.normal(size=(4, 1))
-    levels = _ces.log_denominator_levels(lp, 3.0, mass, lm)
-    np.testing.assert_allclose(levels, _ces.log_denominator(lp, 3.0, np.log(mass) + lm), rtol=1e-13)
-
-
-def test_an_empty_source_in_levels_keeps_a_finite_derivative(rng):
-    # d/dmass_i log Σ_j mass_j price_j^{1−σ} = price_i^{1−σ} / P^{1−σ}, at mass_i = 0 as well
-    # (Takita 2025 at complete agglomeration); a log mass of −inf would give NaN there.
-    lp, sigma = rng.normal(size=3), 2.5
-    mass = np.array([0.0, 0.7, 1.3])
-    value, grad = jax.value_and_grad(lambda m: _ces.log_denominator_levels(lp, sigma, m))(mass)
-    np.testing.assert_allclose(value, _ces.log_denominator(lp[1:], sigma, np.log(mass[1:])), rtol=1e-13)
-    np.testing.assert_allclose(grad, np.exp((1 - sigma) * lp - value), rtol=1e-13)
-
-
-def test_an_empty_top_source_far_above_the_others_does_not_underflow():
-    # The empty source's term is e^{1000} above the other's: the shifted sum is 0 in float64,
-    # and the value is the non-empty source's own term, with finite derivatives.
-    lp = np.array([-1000.0 / 3, 0.0])  # σ = 4: terms 1000 and 0
-
-    def value(log_price, mass):
-        return _ces.log_denominator_levels(log_price, 4.0, mass, np.log([1.0, 2.0]))
-
-    mass = np.array([0.0, 1.0])
-    assert float(value(lp, mass)) == np.log(2.0)
-    grads = jax.grad(value, argnums=(0, 1))(lp, mass)
-    assert all(np.all(np.isfinite(g)) for g in grads)
-    np.testing.assert_allclose(grads[0], [0.0, -3.0], rtol=1e-15)
