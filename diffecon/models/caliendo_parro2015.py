@@ -33,14 +33,10 @@ import jax.numpy as jnp
 import lineax as lx
 import numpy as np
 
-from .. import core as _core
-from ..core import Requirement, at_least, greater_than, param, positive
+from ..core import AbstractModel, Requirement, Solver, at_least, greater_than, param, positive
 from . import _ces
 
 __all__ = ["CaliendoParro2015", "DEFICIT_CLOSURES"]
-
-# The core's base class is being renamed `AbstractModel`; accept either name.
-AbstractModel = getattr(_core, "AbstractModel", _core.Model)
 
 DEFICIT_CLOSURES = ("zero", "data")
 LINEAR_SOLVES = ("block", "dense", "matrix_free")
@@ -334,8 +330,8 @@ class CaliendoParro2015(AbstractModel):
         if len(self.regions) * len(self.sectors) <= 100:
             # A small economy: Newton with the default fallbacks is cheap and more robust than
             # the chord method, which can stall far from the data's prices.
-            return _core.Solver(tol=tol, rtol=rtol, atol=rtol)
-        return _core.Solver(
+            return Solver(tol=tol, rtol=rtol, atol=rtol)
+        return Solver(
             tol=tol,
             fallback="none",
             max_steps=200,
