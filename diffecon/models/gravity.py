@@ -233,10 +233,15 @@ def _continued(fn, x1, x0, *, linear_solver=None, ready_fn=None):
     return jnp.where(t > 0.0, x, first)
 
 
-def _predicted(fn, t, x, t_new, linear_solver):
-    """x + (t_new − t)·dx/dt at the root `x` of `fn(t, ·)`: dx/dt = −F_x⁻¹ F_t (0 where not finite)."""
+def _slope(fn, t, x, linear_solver):
+    """dx/dt = −F_x⁻¹ F_t at the root `x` of `fn(t, ·)`: the path's tangent."""
     _, f_t = jax.jvp(lambda s: fn(s, x), (t,), (jnp.ones_like(t),))
-    slope = -_linear_solve(lambda v: fn(t, v), x, f_t, linear_solver)
+    return -_linear_solve(lambda v: fn(t, v), x, f_t, linear_solver)
+
+
+def _predicted(fn, t, x, t_new, linear_solver):
+    """x + (t_new − t)·dx/dt at the root `x` of `fn(t, ·)` (the tangent taken as 0 where not finite)."""
+    slope = _slope(fn, t, x, linear_solver)
     return x + (t_new - t) * jnp.where(jnp.all(jnp.isfinite(slope)), slope, 0.0)
 
 
@@ -338,30 +343,29 @@ def _path_step(model, t, x, t_new):
     """`_path_try` on `Gravity`'s residuals, expenditure unconstrained: (x', max |F|, E'/ŵY)."""
     t, t_new = jnp.asarray(t, x.dtype), jnp.asarray(t_new, x.dtype)
     linear = None if model.linear_solve == "dense" else model.linear_solver()
-    pieces = model._cost_pieces()
-    x_new, norm = _path_try(lambda s, v: model._flat_residuals(v, positive=False, costs=model._costs(s, pieces),
-                                                                form="rescaled"),
-                            t, jnp.asarray(x), t_new, linear)
+    x_new, norm = _path_try(_unconstrained(model), t, jnp.asarray(x), t_new, linear)
     return x_new, norm, _path_state(model, t_new, x_new)[1]
+
+
+def _unconstrained(model):
+    """`Gravity`'s flat residuals at fraction t of the shock, `fn(t, log ŵ)`, expenditure allowed
+    to turn negative (the form the explanation's path follows)."""
+    pieces = model._cost_pieces()
+    return lambda s, v: model._flat_residuals(v, positive=False, costs=model._costs(s, pieces), form="rescaled")
 
 
 @eqx.filter_jit
 def _path_state(model, t, x):
     """(max |F|, E'/ŵY, max |d ln ŵ/dt|, least trade share) at fraction t of the shock."""
     t = jnp.asarray(t, jnp.asarray(x).dtype)
-    pieces = model._cost_pieces()
-
-    def fn(s, v):
-        return model._flat_residuals(v, positive=False, costs=model._costs(s, pieces), form="rescaled")
-
-    parts = model._solve_parts(x, model._costs(t, pieces), "rescaled")
+    fn = _unconstrained(model)
+    parts = model._solve_parts(x, model._costs(t), "rescaled")
     shares = model._shares(parts)
     off = 1.0 - jnp.eye(shares.shape[-1])
     sales = shares * parts["E"][None, :]
     exports = (sales * off).sum(1) / sales.sum(1)
     trade = jnp.minimum(exports, 1.0 - jnp.diagonal(shares))  # export share, import share
-    _, f_t = jax.jvp(lambda s: fn(s, x), (t,), (jnp.ones_like(t),))
-    speed = jnp.max(jnp.abs(jnp.linalg.solve(jax.jacfwd(lambda v: fn(t, v))(x), f_t)))
+    speed = jnp.max(jnp.abs(_slope(fn, t, x, None)))
     return _max_abs(fn(t, x)), parts["E"] / parts["Y"], speed, trade
 
 
