@@ -6,6 +6,8 @@ closure, reused by every test; the small random economies check what needs many 
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -137,6 +139,47 @@ def test_tiny_derivatives_match_central_differences(rng):
     down = de.solve(replace(m, tariff_counterfactual=T.at[idx].add(-h)), eq.x, solver=S)["real_income_pct"]
     fd = (np.asarray(up) - np.asarray(down)) / (2 * h)
     np.testing.assert_allclose(np.asarray(exact), fd, rtol=1e-6, atol=1e-7 * max(1.0, np.abs(fd).max()))
+
+
+@pytest.mark.parametrize("deficits", ["zero", "data"])
+def test_analytic_jacobian_equals_autodiff_away_from_equilibrium(rng, deficits):
+    import jax
+    from jax.flatten_util import ravel_pytree
+
+    m = _tiny_model(rng, n=4, j=3, deficits=deficits)
+    # pairs with no trade (log π = −inf), new tariffs and iceberg changes in both scenarios
+    flows = m.flows.at[0, 0, 1].set(0.0).at[2, 3, 0].set(0.0)
+    shape = m.flows.shape
+    m = replace(
+        m,
+        flows=flows,
+        tariff_baseline=jnp.asarray(rng.uniform(0.0, 0.3, shape)),
+        tariff_counterfactual=jnp.asarray(rng.uniform(0.0, 0.5, shape)),
+        d_counterfactual=jnp.asarray(np.exp(rng.uniform(-0.3, 0.3, shape))),
+    )
+    x = jax.tree_util.tree_map(lambda a: a + 0.2 * rng.standard_normal(a.shape), m.guess())
+    flat, unravel = ravel_pytree(x)
+    autodiff = jax.jacfwd(lambda v: ravel_pytree(m.residuals(unravel(v)))[0])(flat)
+    analytic = jax.scipy.linalg.block_diag(*m.scenario_jacobians(flat))
+    np.testing.assert_allclose(analytic, autodiff, rtol=0, atol=1e-12 * float(jnp.abs(autodiff).max()))
+
+
+def test_every_linear_solve_gives_the_same_chord_equilibrium_and_derivative(rng):
+    # the chord method (NAFTA's) on a small economy, against the default Newton solve
+    m = _tiny_model(rng, n=3, j=2)
+    m = replace(m, tariff_counterfactual=m.tariff_counterfactual + 0.1)
+    idx = (1, 0, 2)
+    S = m.solver(tol=1e-12, method="newton")
+    ref_value = np.asarray(de.solve(m, solver=S)["real_income_pct"])
+    ref_d = np.asarray(tariff_derivative(m, idx, solver=S)[1])
+    assert np.abs(ref_d).max() > 1e-3  # a derivative that matters
+    for linear_solve in ("block", "dense", "matrix_free"):
+        mm = dataclasses.replace(m, linear_solve=linear_solve)  # a static field: rebuilt by __init__
+        S = mm.solver(tol=1e-12, method="chord")
+        value = np.asarray(de.solve(mm, solver=S)["real_income_pct"])
+        d = np.asarray(tariff_derivative(mm, idx, solver=S)[1])
+        np.testing.assert_allclose(value, ref_value, rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(d, ref_d, rtol=1e-7, atol=1e-9 * np.abs(ref_d).max())
 
 
 def test_bad_parameters_are_named(rng, nafta):
