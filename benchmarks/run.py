@@ -1,7 +1,7 @@
 """Run every model's benchmark in one process and write a Markdown report.
 
 Usage: `python -m benchmarks.run [--quick] [--only krugman1980 ...] [--batch 10000 1000000]
-[--out benchmarks/RESULTS.md]`
+[--out benchmarks/RESULTS.md] [--remark "..."]`
 
 JAX computes on a GPU when one is present (nothing to configure); the report's first line says
 which machine and devices were used. Benchmarks whose `run` takes a `batch` argument time every
@@ -13,13 +13,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import os
 import pkgutil
 import time
 from pathlib import Path
-
-import diffecon  # noqa: F401  (enables float64 before any benchmark builds arrays)
-
-from ._harness import growth_table, machine_description, markdown_table
 
 
 def _available() -> list[str]:
@@ -34,7 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", nargs="+", type=lambda s: int(float(s)),
                         help="batch sizes, e.g. 1e4 1e6 (benchmarks that support it)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
+    parser.add_argument("--disk-cache", action="store_true",
+                        help="keep diffecon's persistent compilation cache (default: off, so compile times are cold)")
+    parser.add_argument("--remark", default="", help="a line added under the report's header (e.g. why a mode)")
     args = parser.parse_args(argv)
+    if not args.disk_cache:
+        # compile times are first calls in a fresh session with nothing compiled before; diffecon's
+        # disk cache would turn them into cache loads (set before diffecon configures JAX)
+        os.environ["DIFFECON_CACHE_DIR"] = "off"
+    import jax
+
+    import diffecon  # noqa: F401  (enables float64 before any benchmark builds arrays)
+
+    from ._harness import goals_table, growth_table, machine_description, markdown_table
+
+    folder = jax.config.jax_compilation_cache_dir
+    cache = f"on ({folder}: compile times may be cache loads)" if folder else "off (compile times are cold)"
     names = _available()
     if args.only:
         unknown = sorted(set(args.only) - set(names))
@@ -50,12 +62,24 @@ def main(argv: list[str] | None = None) -> int:
         kwargs = {"batch": args.batch} if "batch" in inspect.signature(module.run).parameters else {}
         results += module.run(quick=args.quick, **kwargs)
     growth = growth_table(results)
+    mode = "quick" if args.quick else "full"
+    if args.batch:
+        mode += ", batch " + " ".join(f"{b:.0e}".replace("e+0", "e") for b in sorted(set(args.batch)))
     text = (
         "# diffecon benchmarks\n\n"
-        f"Machine: {machine}. Mode: {'quick' if args.quick else 'full'}. "
+        f"Machine: {machine}. Mode: {mode}. Persistent compilation cache: {cache}. "
         f"Total wall time {time.perf_counter() - started:.0f} s.\n\n"
-        "Ratio = SciPy baseline time / diffecon warm time for the same task, measured in this "
-        "run. Compile time is reported separately and not included in the warm time.\n\n"
+        + (args.remark + "\n\n" if args.remark else "")
+        + "## Goals (issue 14)\n\n"
+        "Each goal is checked against the row named, measured in this run; *met?* is computed from "
+        "the numbers, not typed. A ratio is baseline time / diffecon warm time for the same task; "
+        "batch goals are checked against the strongest baseline of their kind.\n\n"
+        + goals_table(results)
+        + "\n## All rows\n\n"
+        "Ratio = baseline time / diffecon warm time for the same task, measured in this run; one "
+        "diffecon time may appear on several rows, one per baseline (the *baseline* column says "
+        "how it was written). Compile time is reported separately and not included in the warm "
+        "time.\n\n"
         + markdown_table(results)
         + ("\n## Cost growth\n\nWarm time against the size `n` of the problem.\n\n" + growth if growth else "")
     )
