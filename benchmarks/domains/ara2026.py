@@ -9,8 +9,9 @@ parameter-only necessary conditions (τ^{σ−1} f_high > f_low for each ordered
 `ara2026_diagnostics.ordering_impossible`) fail in about 90% of full-domain draws, so
 `draw_in_regime` also draws the same domain conditioned on them, to test the solver where
 equilibria exist. About 12% of the full-domain draws with one kind of trade (2% with both) have
-an equilibrium whose values overflow float64 (σ − 1 near 0 with very unequal costs or sizes):
-outside the model's documented domain, their failure says "Not representable in float64: …".
+an equilibrium with some level beyond float64 (σ − 1 near 0 with very unequal costs or sizes):
+the model solves them in logs and returns those levels as ±inf, with finite `log_` outcomes
+(documented in `Ara2026`).
 """
 
 from __future__ import annotations

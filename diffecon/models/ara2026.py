@@ -36,8 +36,12 @@ TRADE_OPTIONS = {
     "inputs_only": np.array([1.0, 1.0, 0.0, 0.0]),
 }
 PARETO_OPTIONS = ("formal", "exact")
-# exp() of a log beyond this over- or underflows float64 (e^709.78 is the largest double)
-_LOG_RANGE = 708.0
+# The outcomes also reported as logs (`log_<name>`): those that leave float64's range first as
+# σ → 1 (cutoffs, welfare, the shares α and θ). Every other positive level is a sum or ratio of
+# these and of finite ones (P_i = w_i/W_i, W = W₁/W₂, RX_EM_i = θ_i/ρ); each outcome costs
+# compile and run time in a sweep with derivatives, so the list stays short.
+LOG_OUTCOMES = tuple([f"phi_{a}{n}" for n in (1, 2) for a in ACTIVITIES]
+                     + [f"{q}{n}" for q in ("W", "alpha_X", "alpha_M", "theta") for n in (1, 2)])
 
 
 @final
@@ -72,18 +76,22 @@ class Ara2026(AbstractModel):
       φ_Di < min(φ_DMi, φ_Xi) ≤ max(φ_DMi, φ_Xi) < φ_XMi in both countries (φ_D < φ_X with final
       goods only, φ_D < φ_DM with inputs only); otherwise the separable activities do not
       describe a consistent firm choice (e.g. importing for an export line without exporting);
-    - `within_float64`: no reported level or ratio (cutoffs, masses, welfare, revenues, α, θ)
-      overflows float64; at extreme parameters (σ − 1 near 0 with very unequal costs or sizes)
-      some lie beyond e^708 and cannot be returned. (One below e^−708 is returned as 0, its
-      correctly rounded value; its elasticity is then undefined.)
+    - `within_float64`: the equilibrium is representable in float64 in logs: the logarithm of
+      every reported level and ratio is finite. The levels themselves need not be (see below);
+      this condition holds wherever the equations have a finite root, i.e. throughout the
+      documented domain.
 
-    **Domain restriction (float64):** the model covers the parameters whose equilibrium has every
-    reported value below e^708. Beyond, the equilibrium exists and the solver reaches it (the
-    unknowns are logs), but it is not representable: the solve fails with the reason
-    `within_float64`, and `explain_failure` begins "Not representable in float64:" and names the
-    value (e.g. ln α_M1 = 1.4e4 at σ = 1.001, k = 2, f_D = 1e-3). In full-domain draws
-    (`benchmarks/domains/ara2026.py`) this is about 12% of the draws with final goods only or
-    inputs only and 2% with both (the rest of the failures have no equilibrium).
+    **Levels beyond float64 (σ − 1 near 0):** the unknowns, residuals and validity conditions
+    are all in logs (logsumexp sums, log-ratio equations, R4 on ln φ), so an equilibrium whose
+    levels overflow float64 is still found and reported as converged. In about 12% of the
+    full-domain draws with one kind of trade (2% with both; `benchmarks/domains/ara2026.py`)
+    the equilibrium has some level beyond e^709.78 (ln φ_XM up to ~1e4, ln α up to ~5e5 at
+    σ − 1 = 1e-3 with very unequal costs or sizes). Such a level is returned as +inf (one below
+    e^−745 as 0, its correctly rounded value), while its `log_` outcome (below) stays finite
+    and has finite exact derivatives. The derivative of an infinite level is not finite, so a
+    `sweep` that asks for it returns NaN there with the reason "derivative undefined"; so does
+    the derivative of a finite level close to e^709.78 whose true value exceeds float64
+    (e.g. α_M = 1e306 with d ln α_M/dσ = −4e4). Take derivatives of the `log_` outcomes there.
 
     **Outcomes:**
     - `omega` (ω = w₁/w₂), `w1`, `w2`;
@@ -98,6 +106,14 @@ class Ara2026(AbstractModel):
     - `s1`, `s2`: an importer's domestic-input expenditure share;
     - `labour_final1`, `labour_inputs1` (and 2): labour in final goods and in inputs;
     - `exports1`, `exports2`: final-good plus input exports;
+    - logs, finite wherever the level is positive: `log_phi_D1`, ..., `log_phi_XM2` (+inf for
+      a removed activity), `log_W1`, `log_W2`, `log_alpha_X1`, `log_alpha_X2`, `log_alpha_M1`,
+      `log_alpha_M2`, `log_theta1`, `log_theta2` (±inf where the level is ∞ or 0 because a flow
+      is absent). The other levels follow from these and finite ones: ln P_i = ln w_i − ln W_i,
+      ln W = ln W₁ − ln W₂, ln RX_EM_i = ln θ_i − ln ρ;
+    - ±inf: the cutoffs of removed activities and the ratios and logs above with an absent
+      flow (spec: eqs 6 and 7 as limits), and levels beyond float64 (see above). No outcome is
+      ever NaN at a converged point;
     - flags (bool, spec §10): `selection_ordering` (R4), `interior` (R3), `pareto_support` (R5:
       every active cutoff ≥ φ_min; fails at the paper's own P_A under formal Pareto, a warning,
       not a validity condition), `assumption1` (R6: R_Xi > E_Mi), `regime_consistent`
@@ -108,7 +124,7 @@ class Ara2026(AbstractModel):
     interior domain of L (spec R3; (0.12351, 8.09649) at P_A) the edge and the country whose
     final-good sector vanishes; otherwise (formal Pareto, any trade option) the relative sizes
     at which equilibria with the selection ordering exist, from the reduced form (spec §7), and
-    the equations' equilibria out of order; an equilibrium beyond float64 (above).
+    the equations' equilibria out of order.
     """
 
     L1: jax.Array = param(1.0)
@@ -294,40 +310,55 @@ class Ara2026(AbstractModel):
                 levels[f"{name}_ratio"] = levels[name][0] - levels[name][1]
         return levels, log_F
 
-    def outcomes(self, x):
+    def _log_outcomes(self, x):
+        """ln of every positive float outcome, by outcome name (±inf for an absent one: +inf for
+        the cutoff of a removed activity and a ratio whose denominator's flow is absent, −inf
+        for an absent flow or mass), and ln F."""
         log_w = self._unpack(x)[3]
         s = self.sigma
         levels, log_F = self._levels(x)
-        out = {"omega": jnp.exp(log_w[0]), "w1": jnp.exp(log_w[0]), "w2": jnp.exp(log_w[1])}
+        # absent quantities are constants: no tangent, so their derivatives are 0, never NaN
+        minus_inf, plus_inf = jnp.full_like(log_w[0], -jnp.inf), jnp.full_like(log_w[0], jnp.inf)
+        logs = {"omega": log_w[0], "w1": log_w[0], "w2": log_w[1]}
         for i in range(2):
             for a, name in enumerate(ACTIVITIES):
-                active = a in self._active
-                out[f"phi_{name}{i + 1}"] = jnp.exp(levels[f"phi_{name}"][i]) if active else jnp.inf
-        zero, inf = jnp.zeros_like(log_w[0]), jnp.full_like(log_w[0], jnp.inf)
+                logs[f"phi_{name}{i + 1}"] = levels[f"phi_{name}"][i] if a in self._active else plus_inf
         # α_X, α_M, θ (eqs 14, 16, (9)): ∞ where the denominator's flow is absent, 0 where the
         # numerator's is
-        absent = {"alpha_X": inf, "alpha_M": inf, "theta": inf if self.trade != "inputs_only" else zero}
-        ratio = lambda r, i: jnp.exp(levels[r][i]) if r in levels else absent[r]  # noqa: E731
+        absent = {"alpha_X": plus_inf, "alpha_M": plus_inf,
+                  "theta": plus_inf if self.trade != "inputs_only" else minus_inf}
+        log_rho = jnp.log((s - 1) / s)
         for i in range(2):
             n = i + 1
-            get = lambda key, i=i: jnp.exp(levels[key][i]) if key in levels else zero  # noqa: E731
-            out |= {
+            get = lambda key, i=i: levels[key][i] if key in levels else minus_inf  # noqa: E731
+            ratio = lambda r, i=i: levels[r][i] if r in levels else absent[r]  # noqa: E731
+            logs |= {
                 f"B{n}": get("B"), f"P{n}": get("P"), f"W{n}": get("W"), f"R{n}": get("R"),
                 f"R_D{n}": get("R_D"), f"R_X{n}": get("R_X"), f"E_D{n}": get("E_D"), f"E_M{n}": get("E_M"),
-                **{f"{r}{n}": ratio(r, i) for r in ("alpha_X", "alpha_M", "theta")},
+                **{f"{r}{n}": ratio(r) for r in ("alpha_X", "alpha_M", "theta")},
                 # θ/ρ in logs: ∞ · s/(s − 1) would make its derivatives NaN with final goods only
-                f"RX_EM{n}": (jnp.exp(levels["theta"][i] + jnp.log(s / (s - 1))) if "theta" in levels
-                              else absent["theta"]),
+                f"RX_EM{n}": levels["theta"][i] - log_rho if "theta" in levels else absent["theta"],
                 f"M_E{n}": get("M_E"),
                 **{f"M_{a}{n}": get(f"M_{a}") for a in ACTIVITIES},
-                # an importer's domestic-input share 1/(1 + (w_i/(τ_M w_j))^{σ−1})
-                f"s{n}": jax.nn.sigmoid(-(s - 1) * (log_w[i] - jnp.log(self.tau_m) - log_w[1 - i])),
                 f"labour_final{n}": get("labour_final"), f"labour_inputs{n}": get("labour_inputs"),
                 f"exports{n}": get("exports"),
             }
         for name in ("W", "R_X", "E_M"):
             if f"{name}_ratio" in levels:
-                out[name] = jnp.exp(levels[f"{name}_ratio"])
+                logs[name] = levels[f"{name}_ratio"]
+        return logs, log_F
+
+    def outcomes(self, x):
+        log_w = self._unpack(x)[3]
+        s = self.sigma
+        logs, log_F = self._log_outcomes(x)
+        # a level beyond float64 is ±inf here (its log outcome stays finite); one below e^−745
+        # is 0
+        out = {name: jnp.exp(v) for name, v in logs.items()}
+        for i in range(2):
+            # an importer's domestic-input share 1/(1 + (w_i/(τ_M w_j))^{σ−1})
+            out[f"s{i + 1}"] = jax.nn.sigmoid(-(s - 1) * (log_w[i] - jnp.log(self.tau_m) - log_w[1 - i]))
+        out |= {f"log_{name}": logs[name] for name in LOG_OUTCOMES if name in logs}
         return out | self._regimes(x, log_F)
 
     def _regimes(self, x, log_F):
@@ -362,15 +393,15 @@ class Ara2026(AbstractModel):
         }
 
     def validity(self, x):
-        """Spec R4 on the solved cutoffs, and levels representable in float64.
+        """Spec R4 on the solved cutoffs (in logs), and every reported log finite in float64.
 
         R3 (R_i, R_Xi > 0) holds at every root: revenues are unknowns in logs. (Its form
         1/α_X2 < ωL < α_X1, the `interior` flag, also needs α_X1 α_X2 > 1, which the
         selection ordering implies.)
         """
         levels, log_F = self._levels(x)
-        # overflow only: a level that underflows is returned as 0, its correctly rounded value
-        in_range = jnp.stack([jnp.all(v < _LOG_RANGE) for v in levels.values()])
+        # the levels may overflow (returned as inf) or underflow (0); their logs may not
+        in_range = jnp.stack([jnp.all(jnp.isfinite(v)) for v in levels.values()])
         # keys in sorted order (the order JAX gives a dict's leaves) = the order of priority
         return {"selection_ordering": self._regimes(x, log_F)["selection_ordering"],
                 "within_float64": jnp.all(in_range)}

@@ -9,8 +9,9 @@ equilibrium it reports is re-checked with the 13-equation residuals.
 
 Each message begins with its category: "No equilibrium…" / "No interior equilibrium…" (none
 exists: the parameters are outside the model's equilibrium set), "Not representable in
-float64:" (`NOT_REPRESENTABLE`: it exists, but its values overflow float64, outside the model's
-documented domain), or anything else (the solve missed an equilibrium, or the point where it
+float64:" (`NOT_REPRESENTABLE`: it exists, but even the logs of its values are not finite in
+float64; never seen in the documented domain, where levels beyond float64 are returned as ±inf
+with finite logs), or anything else (the solve missed an equilibrium, or the point where it
 stopped, under exact Pareto).
 """
 
@@ -32,7 +33,8 @@ __all__ = ["NOT_REPRESENTABLE", "explain", "interior_equilibria", "ordered_equil
 _SCAN_LOG_OMEGA = 4.0
 _SCAN_POINTS = 4001
 _RESIDUAL_OK = 1e-4  # a refined crossing; a spurious one (a pole of L(ω)) is O(1) off
-# How a failure whose equilibrium exists but overflows float64 begins (benchmarks count it apart)
+# How a failure whose equilibrium exists but whose logs overflow float64 begins (benchmarks count
+# it apart)
 NOT_REPRESENTABLE = "Not representable in float64:"
 _SCAN_WIDE = 64.0  # |ln ω| scanned for the roots out of order (the ordering bounds the others)
 _SCAN_SIDE = 1024  # points per side of the log-space scans (a geometric 1.8% step)
@@ -424,23 +426,24 @@ def _levels_at(model, x):
 
 
 def _range_words(model, x):
-    """(name, ln value) of the largest level at `x`, named as its outcome (e.g. alpha_X1, W)."""
-    levels = _levels_at(model, x)
-    worst = max(levels, key=lambda n: float(np.max(np.asarray(levels[n]))))
-    values = np.asarray(levels[worst])
-    name = worst.removesuffix("_ratio")
-    if values.ndim:
-        name += str(int(np.argmax(values)) + 1)
-    return name, float(np.max(values))
+    """(name, ln value) of the first level at `x` whose log is not finite, else of the largest
+    one, named as its outcome (e.g. alpha_X1, W)."""
+    levels = {n: np.atleast_1d(np.asarray(v)) for n, v in _levels_at(model, x).items()}
+    bad = [n for n, v in levels.items() if not np.all(np.isfinite(v))]
+    worst = bad[0] if bad else max(levels, key=lambda n: float(np.max(levels[n])))
+    values = levels[worst]
+    j = int(np.argmax(~np.isfinite(values))) if bad else int(np.argmax(values))
+    name = worst.removesuffix("_ratio") + (str(j + 1) if values.size > 1 else "")
+    return name, float(values[j])
 
 
 def _not_representable(model, x, where):
-    """The message for an equilibrium whose values overflow float64 (validity `within_float64`)."""
+    """The message for an equilibrium whose logs are not finite in float64 (validity
+    `within_float64`)."""
     name, value = _range_words(model, x)
-    return (f"{NOT_REPRESENTABLE} {where}, but ln {name} = {value:.4g} > 708 there: {name} "
-            f"overflows float64 (its largest value is e^709.78), so the equilibrium's values cannot "
-            f"be returned. Such parameters lie outside the domain documented in Ara2026 (sigma - 1 "
-            f"near 0 with very unequal costs or sizes).")
+    return (f"{NOT_REPRESENTABLE} {where}, but ln {name} = {value:.4g} there is not a finite float64 "
+            f"(levels beyond float64 are returned as ±inf with finite logs; this one's log itself "
+            f"is not), so the equilibrium cannot be returned.")
 
 
 def _validity_failure(model, eq):
@@ -508,7 +511,8 @@ def explain(model, eq):
 
     First, whether the parameters rule out the selection ordering in every equilibrium
     (`ordering_impossible`, "No equilibrium with the selection ordering ..."); then whether the
-    point found is an equilibrium beyond float64 ("Not representable in float64: ..."). Then,
+    point found is an equilibrium whose logs are not finite in float64 ("Not representable in
+    float64: ..."; not seen in the documented domain). Then,
     under formal Pareto with final-good trade, it scans the locus L(ω) (spec §7) for the
     relative sizes L = L₁/L₂ that have an interior equilibrium; outside them it names the edge
     and the corner (spec R3, "No interior equilibrium: ..."). Then (formal Pareto, any trade

@@ -1,6 +1,7 @@
 """Ara (2026): spec anchors, the paper's analytic statics (6)-(8), (12), (21), (22) at random draws,
 finite differences, symmetry and homogeneity, polar-case nesting, validity (selection ordering on the
-solved cutoffs, float64 range), failure explanations, full-domain draws, Pareto integrals, bad input."""
+solved cutoffs), equilibria beyond float64 (solved and checked in logs), failure explanations,
+full-domain draws, Pareto integrals, bad input."""
 
 import re
 
@@ -323,20 +324,171 @@ def test_sweep_of_a_point_without_interior_equilibrium_never_reports_converged()
     assert eq.model.explain_failure(eq).startswith("No interior equilibrium: L1/L2 = 20 is beyond")
 
 
-def test_levels_beyond_float64_are_not_returned():
-    # σ − 1 = 1e-3: W_i ∝ (L_i/(σ f_D))^{1/(σ−1)} and α_M overflow float64 at the equilibrium
+def test_levels_beyond_float64_are_returned_as_inf_with_finite_logs():
+    # σ − 1 = 1e-3: W_i ∝ (L_i/(σ f_D))^{1/(σ−1)} and α_M overflow float64 at the equilibrium,
+    # which is solved in logs and reported (issue 11: this used to fail "Not representable")
     model = Ara2026(sigma=1.001, k=2.0, f_d=1e-3, f_xm=2.0)
-    eq = de.solve(model, throw=False)
-    assert not bool(eq.converged) and float(eq.residual_norm) < 1e-10
-    assert not bool(model.validity(eq.x)["within_float64"])
-    # independently: at the point found the outcomes, computed directly, are ordered and overflow
-    at_x = model.outcomes(eq.x)
-    assert bool(at_x["selection_ordering"]) and np.isinf(float(at_x["alpha_M1"]))
-    # the message's category is its prefix (the reliability harness counts it apart)
-    hint = model.explain_failure(eq)
-    assert hint.startswith(diagnostics.NOT_REPRESENTABLE) and "ln alpha_M1 = " in hint
-    with pytest.raises(de.SolveError, match=r"'within_float64'.*Not representable in float64: .*overflows float64"):
-        de.solve(model)
+    eq = de.solve(model)
+    assert bool(eq.converged) and float(eq.residual_norm) < 1e-10
+    assert all(bool(v) for v in model.validity(eq.x).values())
+    assert bool(eq["selection_ordering"]) and np.isinf(float(eq["alpha_M1"]))
+    assert 1e4 < float(eq["log_alpha_M1"]) < 2e4
+    assert model.explain_failure(eq) is None
+
+
+# Draws of `python -m benchmarks.reliability --only Ara2026 Ara2026[final_only]
+# Ara2026[inputs_only] --draws 1000 --seed 20261202` that failed as "Not representable in float64"
+# before the outcomes were reported in logs (harness index: largest |ln level|)
+_BEYOND_FLOAT64 = [
+    ("both", 54, 3913.1, dict(  # "ln phi_XM1 = 3913" in the old RELIABILITY.md
+        L1=0.8724301803520866, L2=902.69073883746, sigma=1.002348674871623, k=0.39769548441920743,
+        tau_x=4.714243590051445, tau_m=1.5609865043723992, f_d=0.20104581471688238, f_x=192.43773106335445,
+        f_dm=53.62159109256963, f_xm=617.0210087833492, f_e=594.8402337583427, phi_min=3.690470383682297)),
+    ("both", 258, 236972.0, dict(
+        L1=0.0017502532595501713, L2=0.39643381132967404, sigma=1.0041043402639716, k=82.16783924421193,
+        tau_x=1.0018545841804334, tau_m=1.0000001002451533, f_d=0.002856761235755941, f_x=19.71253526413839,
+        f_dm=395.2189754677393, f_xm=483.76106065082575, f_e=0.7767071708833816, phi_min=0.0033728427135266115)),
+    ("final_only", 459, 2579.1, dict(
+        L1=624.1632862932203, L2=42.54884273683929, sigma=1.0700840171659816, k=14.98364176351281,
+        tau_x=1.0000707177137136, tau_m=1.008160759494479, f_d=0.005278628787863961, f_x=962.8460410117468,
+        f_dm=10.500203318199864, f_xm=0.004677606914049344, f_e=591.5289967550128, phi_min=19.499097345302744)),
+    ("final_only", 179, 488200.3, dict(
+        L1=0.0564751955939106, L2=35.620779360066145, sigma=1.0010538444058708, k=41.249704956112296,
+        tau_x=1.0294585643032361, tau_m=1.0000016730561379, f_d=0.0030355732697608805, f_x=792.6289948937522,
+        f_dm=0.8920954723075705, f_xm=1.502448483841292, f_e=0.0010940959406062819, phi_min=80.48472901272632)),
+    ("inputs_only", 810, 2526.3, dict(
+        L1=0.8560616791397928, L2=3.1666330637230113, sigma=1.05898852902521, k=15.955121947658862,
+        tau_x=1.8083038958727236, tau_m=1.0, f_d=0.0011319015880072994, f_x=5.505280002115035,
+        f_dm=13.309682425312527, f_xm=4.997253258696552, f_e=0.4964555007686722, phi_min=61.513521074356724)),
+    ("inputs_only", 490, 338486.0, dict(
+        L1=0.003629138916346527, L2=608.6450300968401, sigma=1.0015360237638555, k=94.84519210763085,
+        tau_x=1.000000711847581, tau_m=1.0000000111734078, f_d=1.9042030696832504, f_x=0.052346251903910915,
+        f_dm=457.53683341710337, f_xm=10.768213207234183, f_e=695.3281278482744, phi_min=0.5036673801864646)),
+]
+_ACTIVE = {"both": (0, 1, 2, 3), "final_only": (0, 2), "inputs_only": (0, 1)}
+
+
+def _lse(*terms):
+    return np.logaddexp.reduce(np.asarray(terms, dtype=float))
+
+
+def _independent_logs(p, x, trade):
+    """The 13 equations (spec §3-§5, formal Pareto) and the logs of cutoffs, welfare and the
+    shares α, θ, in NumPy and in logs throughout, from the parameters and the unknowns alone."""
+    s, k = p["sigma"], p["k"]
+    lphi, lB, lR = (np.asarray(x[n], dtype=float) for n in ("log_phi", "log_B", "log_R"))
+    lw = np.array([float(x["log_omega"]), 0.0])
+    lf = np.log([p["f_d"], p["f_dm"], p["f_x"], p["f_xm"]])
+    ltx, ltm, lL = np.log(p["tau_x"]), np.log(p["tau_m"]), np.log([p["L1"], p["L2"]])
+    act = _ACTIVE[trade]
+    on = lambda a, v: v if a in act else -np.inf  # noqa: E731  (an absent activity: no flow)
+    res, F, logs = [], [], {}
+    for i in (0, 1):
+        j = 1 - i
+        # ZCP, eq. (1) corrected: φ_a^{σ−1} B_m = f_a × (cost term), divided by σ − 1
+        cost = (s * lw[i], lw[i] + (s - 1) * (ltm + lw[j]), (s - 1) * ltx + s * lw[i],
+                lw[i] + (s - 1) * (ltx + ltm + lw[j]))
+        market = (lB[i], lB[i], lB[j], lB[j])
+        res += [lphi[i, a] - (lf[a] + cost[a] - market[a]) / (s - 1) for a in range(4)]
+        rel = lphi[i] - np.log(p["phi_min"])
+        # free entry, eq. (2): Σ_a f_a J(φ_a) = f_E with J = (σ−1)/(k−σ+1) (φ/φ_min)^{−k}
+        res.append(_lse(*[on(a, lf[a] + np.log(s - 1) - np.log(k - s + 1) - k * rel[a]) for a in range(4)])
+                   - np.log(p["f_e"]))
+        F.append([on(a, lf[a] + np.log(k) - np.log(k - s + 1) - k * rel[a]) for a in range(4)])
+    F = np.asarray(F)
+    total = np.array([_lse(*F[i]) for i in (0, 1)])
+    R_D = lR + np.array([_lse(F[i, 0], F[i, 1]) for i in (0, 1)]) - total
+    R_X = lR + np.array([_lse(F[i, 2], F[i, 3]) for i in (0, 1)]) - total
+    E_M = np.log((s - 1) / s) + lR + np.array([_lse(F[i, 1], F[i, 3]) for i in (0, 1)]) - total
+    res += [_lse(R_D[i], R_X[1 - i]) - lw[i] - lL[i] for i in (0, 1)]  # income, eqs (2)-(3)
+    res.append(_lse(R_X[0], E_M[1]) - _lse(R_X[1], E_M[0]))  # trade balance, eq. (4)
+    with np.errstate(invalid="ignore"):  # ∞ − ∞ never arises: each ratio has a present flow
+        for i in (0, 1):
+            n = i + 1
+            for a, name in enumerate(("D", "DM", "X", "XM")):
+                logs[f"phi_{name}{n}"] = lphi[i, a] if a in act else np.inf
+            logs[f"W{n}"] = np.log((s - 1) / s) + (lL[i] - np.log(s) - np.log(p["f_d"])) / (s - 1) + lphi[i, 0]
+            logs[f"alpha_X{n}"] = _lse(F[i, 0], F[i, 1]) - _lse(F[i, 2], F[i, 3])
+            logs[f"alpha_M{n}"] = _lse(F[i, 0], F[i, 2]) - _lse(F[i, 1], F[i, 3])
+            logs[f"theta{n}"] = _lse(F[i, 2], F[i, 3]) - _lse(F[i, 1], F[i, 3])
+    return np.asarray(res), logs
+
+
+def _ordered_in_logs(lphi, trade):
+    D, DM, X, XM = (np.asarray(lphi)[:, a] for a in range(4))
+    if trade == "both":
+        return bool(np.all((D < np.minimum(DM, X)) & (np.maximum(DM, X) < XM)))
+    return bool(np.all(D < (X if trade == "final_only" else DM)))
+
+
+@pytest.mark.parametrize("trade, index, largest, params", _BEYOND_FLOAT64,
+                         ids=[f"{t}-{i}" for t, i, _, _ in _BEYOND_FLOAT64])
+def test_formerly_not_representable_draws_converge_in_logs(trade, index, largest, params):
+    model = Ara2026(trade=trade, **params)
+    eq = de.solve(model)
+    assert bool(eq.converged) and bool(eq["valid"]) and model.explain_failure(eq) is None
+    res, logs = _independent_logs(params, eq.x, trade)
+    assert res.shape == (13,) and np.max(np.abs(res)) < 1e-8, res
+    assert _ordered_in_logs(eq.x["log_phi"], trade)
+    # the harness named this draw by its largest |ln level|: it is far beyond e^709.78
+    finite = [abs(float(v)) for k, v in eq.outcomes.items() if k.startswith("log_") and np.isfinite(v)]
+    assert abs(max(finite) / largest - 1) < 1e-3
+    for name, ref in logs.items():
+        got = float(eq[f"log_{name}"])
+        if np.isfinite(ref):
+            assert abs(got - ref) <= 1e-9 * max(1.0, abs(ref)), name
+        else:
+            assert got == ref, name
+        with np.errstate(over="ignore"):
+            level = np.exp(ref)  # ±inf where the level is beyond float64 (documented)
+        np.testing.assert_allclose(float(eq[name]), level, rtol=1e-9, err_msg=name)
+    beyond = [name for name, ref in logs.items() if np.isfinite(ref) and ref > 709.79]
+    assert beyond and all(np.isinf(float(eq[name])) for name in beyond)
+    # no NaN, anywhere; infinite values only where documented (levels, absent activities)
+    for name, v in eq.outcomes.items():
+        assert not np.any(np.isnan(np.asarray(v))), name
+        if not name.startswith("log_") and np.isinf(float(v)) and name in logs:
+            assert name in beyond or not np.isfinite(logs[name]), name
+
+
+def test_derivatives_beyond_float64_are_finite_in_logs_and_match_central_differences():
+    trade, _, _, params = _BEYOND_FLOAT64[0]
+    model = Ara2026(trade=trade, **params)
+    eq = de.solve(model)
+    assert np.isinf(float(eq["phi_XM1"])) and np.isinf(float(eq["alpha_M2"]))
+    names = ["omega", "phi_D1", "log_phi_XM1", "log_phi_X2", "log_W1", "log_alpha_M2", "log_alpha_X1",
+             "log_theta2"]
+    wrt = ["L1", "sigma", "tau_x", "f_d", "f_e"]
+    jac = de.jacobian(model, names, wrt)
+    for p in wrt:
+        theta = float(getattr(model, p))
+        h = 1e-6 * theta
+        up = de.solve(de.core.replace(model, **{p: theta + h}))
+        down = de.solve(de.core.replace(model, **{p: theta - h}))
+        for k in names:
+            exact = float(jac[k][p])
+            fd = (float(up[k]) - float(down[k])) / (2 * h)
+            assert np.isfinite(exact), (k, p)
+            assert abs(exact - fd) <= 1e-5 * max(1.0, abs(fd)), (k, p, exact, fd)
+    # a sweep over every formerly failing draw: converged, and the log outcomes' derivatives are
+    # finite; asking for an infinite level's derivative gives the documented reason instead
+    for trade in ("both", "final_only", "inputs_only"):
+        pts = [p for t, _, _, p in _BEYOND_FLOAT64 if t == trade]
+        over = {n: np.array([p[n] for p in pts]) for n in PARAMS}
+        logs = [f"log_{n}" for n in ("phi_D1", "phi_XM2", "W2", "alpha_X2", "alpha_M1")]
+        out = de.sweep(Ara2026(trade=trade), over, of=logs + ["omega"], wrt=["sigma", "L1"])
+        assert np.all(np.asarray(out["converged"])) and np.all(np.asarray(out["reason"]) == 0)
+        for k in logs:
+            ok = np.isfinite(np.asarray(out[k]))  # ±inf: an absent activity or flow (constant)
+            for p in ("sigma", "L1"):
+                d = np.asarray(out[f"d{k}/d{p}"])
+                assert np.all(np.isfinite(d[ok])) and np.all(d[~ok] == 0), (trade, k, p)
+        levels = ["W1", "W2", "alpha_X1", "alpha_M2", "phi_X1", "phi_XM1", "phi_DM2"]
+        out = de.sweep(Ara2026(trade=trade), over, of=levels + [f"log_{n}" for n in levels], wrt=["sigma"])
+        beyond = np.any([np.isinf(np.asarray(out[n])) & np.isfinite(np.asarray(out[f"log_{n}"]))
+                         for n in levels], axis=0)
+        assert beyond.any() and np.all(np.asarray(out["converged"]))
+        np.testing.assert_array_equal(np.asarray(out["reason"]), np.where(beyond, 4, 0))
 
 
 _EDGE = re.compile(r"L1/L2 = ([0-9.e+-]+) is (beyond the largest|below the smallest) relative size with an "
@@ -410,22 +562,33 @@ def test_full_domain_draws_solve_or_say_why(rng):
     # each draw at L1 and L1·e^{±H} (central differences of the exact d ln/d ln L1), one sweep
     stacked = {k: np.concatenate([v, v, v]) for k, v in over.items()}
     stacked["L1"] = np.concatenate([over["L1"], over["L1"] * np.exp(H), over["L1"] * np.exp(-H)])
-    levels3, hats3, conv3 = solve_statics(base, stacked)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a level beyond float64 (inf or 0): NaN hat
+        levels3, hats3, conv3 = solve_statics(base, stacked)
     levels, hats, conv = _rows(levels3, slice(0, 24)), _rows(hats3, slice(0, 24)), conv3[:24]
     assert conv.sum() >= 4
-    fd_ok = conv3[:24] & conv3[24:48] & conv3[48:]
+    # levels within float64 (elsewhere σ − 1 is near 0 and the equilibrium is checked in logs)
+    within = np.all([np.isfinite(v) & (v != 0) for v in levels3.values()], axis=0)
+    within3 = within[:24] & within[24:48] & within[48:]
+    fd_ok = conv3[:24] & conv3[24:48] & conv3[48:] & within3
     for name in ("omega", "W", "R_X", "E_M", "phi_D1", "phi_XM2", "alpha_X1", "RX_EM2"):
-        fd = (np.log(levels3[name][24:48]) - np.log(levels3[name][48:])) / (2 * H)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fd = (np.log(levels3[name][24:48]) - np.log(levels3[name][48:])) / (2 * H)
         exact = hats[name]
         np.testing.assert_allclose(exact[fd_ok], fd[fd_ok], rtol=1e-5,
                                    atol=1e-6 * max(1.0, np.max(np.abs(exact[fd_ok]), initial=0)), err_msg=name)
-    for i in np.flatnonzero(conv):  # an independent check: the reduced form's locus L(omega)
+    for i in np.flatnonzero(conv):  # an independent check: the reduced form's locus L(omega), in logs
         m = de.core.replace(base, **{k: float(v[i]) for k, v in over.items()})
-        L = float(reduced_form(m, levels["omega"][i])["L_locus"])
-        assert abs(L / (over["L1"][i] / over["L2"][i]) - 1) < 1e-6, m
-        assert all(levels[n][i] < levels[f"phi_XM{n[-1]}"][i]
-                   for n in ("phi_DM1", "phi_X1", "phi_DM2", "phi_X2"))
-        assert all(np.isfinite(v[i]) for v in levels.values())
+        gap = np.asarray(_reduced_on(m, jnp.log(jnp.asarray([levels["omega"][i]])))[0])[0]
+        assert abs(gap) < 1e-6, m
+        if within[i]:
+            assert all(levels[n][i] < levels[f"phi_XM{n[-1]}"][i]
+                       for n in ("phi_DM1", "phi_X1", "phi_DM2", "phi_X2"))
+            assert all(np.isfinite(v[i]) for v in levels.values())
+        else:  # some level overflows (inf) or underflows (0): the logs are finite and ordered
+            eq = de.solve(m)
+            logs = {k: float(v) for k, v in eq.outcomes.items() if k.startswith("log_")}
+            assert all(np.isfinite(v) for v in logs.values()), logs
+            assert _ordered_in_logs(eq.x["log_phi"], "both")
     said = []
     for i in np.flatnonzero(~conv):
         m = de.core.replace(base, **{k: float(v[i]) for k, v in over.items()})
@@ -433,7 +596,7 @@ def test_full_domain_draws_solve_or_say_why(rng):
         hint = m.explain_failure(eq)
         assert hint, m
         said.append(hint)
-    # every failure is a proven absence or an equilibrium beyond float64: no solver failure
+    # every failure is a proven absence (or, never seen, an equilibrium whose logs overflow)
     known = ("No interior equilibrium", "No equilibrium with the selection ordering", diagnostics.NOT_REPRESENTABLE)
     assert all(h.startswith(known) for h in said), said
 
