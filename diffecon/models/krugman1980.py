@@ -42,6 +42,8 @@ __all__ = ["Krugman1980", "Krugman1980HME", "Krugman1980OutsideGood"]
 # Smallest firm share used inside logarithms: a country with no firms in an industry (a corner)
 # keeps finite logs; the complementarity condition, not the revenue, pins the unknown there.
 _TINY = 1e-300
+# Newton steps on the tanh form of the balance of payments in `Krugman1980.guess`
+_GUESS_STEPS = 4
 
 
 def _cost_requirements(m):
@@ -96,7 +98,8 @@ class Krugman1980(AbstractModel):
 
     **Unknown:** `log_omega`, the log relative wage. **Equation:** the balance of payments,
     log EX − log IM = 0 (eq. 14), with n_i = L_i/(ασ) (eq. 13). It is strictly decreasing in
-    log ω with slope at most −1, so the root is unique and Newton converges from ω = 1.
+    log ω with slope at most −1, so the root is unique and Newton converges from ω = 1; the
+    start is a closer one (`guess`).
 
     **Outcomes:**
     - `omega`: relative wage ω = w₁/w₂ (eq. 14);
@@ -129,7 +132,33 @@ class Krugman1980(AbstractModel):
         ) + _cost_requirements(self)
 
     def guess(self):
-        return {"log_omega": jnp.zeros_like(self.L1 * self.L2 * self.sigma * self.tau)}
+        # With v = σu/2 and c = log(L1/L2)/2 the balance of payments reads
+        # tanh v = k·tanh(c − θv), k = tanh(−log δ/2) = (1 − δ)/(1 + δ), θ = (σ−1)/σ: its root
+        # lies between 0 and the autarky root c/(1 + θ) (eq. 14's limit ω = (L/L*)^{1/(2σ−1)}).
+        # Linearising both tanh gives v = kc/(1 + kθ), exact at free trade (k = 0) and at
+        # autarky; a few Newton steps on the tanh form (exp only, no log; kept inside that
+        # bracket) then bring it within rounding on the usual domain (σ ≤ 10, τ ≤ 3, sizes within
+        # a factor 25), so the solver's Newton needs one step where it needed up to five from
+        # ω = 1, and the batch, which waits for its slowest point, with it.
+        s = self.sigma
+        k = -jnp.expm1(_log_delta(self)) / (1 + jnp.exp(_log_delta(self)))
+        theta = (s - 1) / s
+        c = 0.5 * (jnp.log(self.L1) - jnp.log(self.L2))
+        v = k * c / (1 + k * theta)
+
+        def tanh_and_slope(t):  # tanh t and its derivative 1 − tanh² t = 4e/(1 + e)², e = e^{−2|t|}
+            e = jnp.exp(-2 * jnp.abs(t))
+            r = 1 / (1 + e)
+            return jnp.sign(t) * (1 - e) * r, 4 * e * r * r
+
+        autarky = c / (1 + theta)
+        for _ in range(_GUESS_STEPS):
+            t1, d1 = tanh_and_slope(v)
+            t2, d2 = tanh_and_slope(c - theta * v)
+            slope = d1 + k * theta * d2
+            v = v - jnp.where(slope > 0, (t1 - k * t2) / jnp.where(slope > 0, slope, 1.0), 0.0)
+            v = jnp.clip(v, jnp.minimum(autarky, 0.0), jnp.maximum(autarky, 0.0))
+        return {"log_omega": 2 * v / s + 0 * self.tau}
 
     def _trade(self, u):
         log_n = jnp.log(self.fixed_cost * self.sigma)
@@ -139,8 +168,18 @@ class Krugman1980(AbstractModel):
         )
 
     def residuals(self, x):
-        flows, _ = self._trade(x["log_omega"])
-        return {"balance_of_payments": flows[0, 1] - flows[1, 0]}
+        # log X12 − log X21 written out: with z = log(L1/L2) + (1−σ)u and d = log δ ≤ 0 it is
+        # −σu + d + softplus(z − d) − softplus(z + d) (n_i ∝ L_i, so ασ cancels). The two
+        # softplus terms share one log1p: softplus(t) = max(t, 0) + log1p(e^{−|t|}), and
+        # log1p(a) − log1p(b) = log1p((a − b)/(1 + b)), with a, b ∈ (0, 1] (no overflow).
+        u = x["log_omega"]
+        s = self.sigma
+        d = _log_delta(self)
+        z = jnp.log(self.L1) - jnp.log(self.L2) + (1 - s) * u
+        hi, lo = z - d, z + d
+        a, b = jnp.exp(-jnp.abs(hi)), jnp.exp(-jnp.abs(lo))
+        gap = jnp.maximum(hi, 0.0) - jnp.maximum(lo, 0.0) + jnp.log1p((a - b) / (1 + b))
+        return {"balance_of_payments": d - s * u + gap}
 
     def outcomes(self, x):
         u = x["log_omega"]

@@ -137,6 +137,39 @@ def test_balance_of_payments_is_decreasing_in_the_wage(rng):
     assert np.all(np.diff(np.asarray(F)) < 0)  # (B1): unique equilibrium
 
 
+def test_lean_residual_equals_the_log_flow_form_and_the_start_is_close(rng):
+    """The balance of payments in closed form equals log X12 − log X21 from the full 2×2 CES
+    flows (value and slope) over the whole domain and far from the root; the start is the
+    root to rounding on the usual domain, and within reach of Newton everywhere."""
+    n = 4000
+
+    def lu(lo, hi):
+        return np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+
+    L1, L2, s, t = lu(1e-3, 1e3), lu(1e-3, 1e3), 1 + lu(1e-3, 100), 1 + lu(1e-8, 999)
+    u = rng.uniform(-20, 20, n)
+
+    def lean(v, *p):
+        return Krugman1980(*p).residuals({"log_omega": v})["balance_of_payments"]
+
+    def flows(v, *p):
+        f = Krugman1980(*p)._trade(v)[0]
+        return f[0, 1] - f[1, 0]
+
+    new = jax.jit(jax.vmap(jax.value_and_grad(lean)))(u, L1, L2, s, t)
+    old = jax.jit(jax.vmap(jax.value_and_grad(flows)))(u, L1, L2, s, t)
+    assert np.all(np.isfinite(np.asarray(new[0])))
+    np.testing.assert_allclose(new[0], old[0], rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(new[1], old[1], rtol=1e-12)
+
+    p = {"L1": rng.uniform(0.2, 5.0, n), "L2": rng.uniform(0.2, 5.0, n),
+         "sigma": rng.uniform(1.5, 10.0, n), "tau": rng.uniform(1.0, 3.0, n)}
+    out = de.sweep(Krugman1980(), p, of="omega")
+    start = jax.vmap(lambda *q: Krugman1980(*q).guess()["log_omega"])(*p.values())
+    np.testing.assert_allclose(np.exp(start), out["omega"], rtol=1e-10)
+    assert np.max(np.asarray(out["steps"])) <= 2  # from ω = 1: up to 5
+
+
 def test_symmetry_and_homogeneity(rng):
     p = _draws(rng)
     base = _sweep(Krugman1980(), **p)

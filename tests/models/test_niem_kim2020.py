@@ -414,3 +414,36 @@ def test_bad_inputs_everywhere():
         for bad in (np.nan, np.inf, -np.inf, None, "x", [1.0, 2.0]):
             with pytest.raises(ValueError, match=field):
                 NiemKim2020(**{field: bad})
+
+
+def test_duopoly_start_matches_a_long_bisection_on_a_wide_domain():
+    """The safeguarded Newton start equals 80 halvings of [−1e6, 1e6] (the bracket it keeps)
+    to rounding, over a domain wider than the tests' and the paper's."""
+    from diffecon.core import bisect
+    from diffecon.models.niem_kim2020 import _Duopoly
+
+    rng = np.random.default_rng(7)
+    n = 4000
+
+    def lu(lo, hi):
+        return np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+
+    a = rng.uniform(0.0, 0.999, n)
+    b, z, size = 2.0 - a + lu(1e-4, 100.0), 1.0 + lu(0.005, 50.0), lu(1e-3, 1e4)
+
+    def bisected(*p):
+        d = _Duopoly(*p)
+
+        def excess(y):
+            top, bottom = d.log_marginal_revenue(y)
+            return (bottom - top) - (d.z - 1.0) * d.log_ratio(y)
+
+        lo, hi = bisect(lambda m: excess(m) > 0, -1e6 + 0.0 * d.z, 1e6 + 0.0 * d.z, 80)
+        return 0.5 * (lo + hi)
+
+    args = (jnp.asarray(a), jnp.asarray(b), jnp.asarray(z), jnp.asarray(size))
+    log_q1, y = jax.jit(jax.vmap(lambda *p: _Duopoly(*p).start()))(*args)
+    ref = jax.jit(jax.vmap(bisected))(*args)
+    y, ref = np.asarray(y), np.asarray(ref)
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(np.asarray(log_q1)))
+    assert np.max(np.abs(y - ref) / np.maximum(1.0, np.abs(ref))) < 1e-11
