@@ -32,7 +32,7 @@ _NAMES = {
     "real_wage_pct": "real wage",
 }
 PATH_NODES = 6  # Gauss–Legendre nodes on t ∈ [0, 1]
-PATH_STEPS = 4  # steps of the first-order decomposition accumulated along the path
+PATH_STEPS = 16  # steps of the first-order decomposition accumulated along the path
 
 
 def _model(ctx: Context, deficits: str):
