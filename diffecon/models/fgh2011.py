@@ -95,7 +95,16 @@ _MIN_TRADE_EXPONENT = 1e-6
 # log stays finite on the way, and at the solution these phantom firms change ñ by a relative
 # 1e-61, far below float64's resolution of any other firm count.
 _FLOOR = -140.0
-# fixed-point sweeps of the start (each a contraction by θ_max at worst, spec §4)
+# The start: fixed-point sweeps (each a contraction by θ_max at worst, spec §4), then Newton
+# steps with the analytic Jacobian (each costs about two sweeps). Measured (2 sweeps + 4
+# Newton steps) against the former 40 sweeps: residuals ≤ 3e-15 instead of 6e-9 on the
+# benchmark's draws, far fewer starts above 1e-8 on the full domain, at a fifth of the cost.
+_GUESS_SWEEPS = 2
+_GUESS_NEWTON_STEPS = 4
+# Where Newton's residual before its last step is above this (one step from there lands at
+# about its square), the start is the former one: `_GUESS_ITERATIONS` sweeps from the
+# beginning (under `vmap` a `while_loop` runs them only when some point of the chunk needs them).
+_GUESS_TOL = 1e-6
 _GUESS_ITERATIONS = 40
 
 
@@ -363,17 +372,81 @@ class FGH2011(AbstractModel):
 
     def _diversified(self, extra_log_output):
         """ln ñ (K, Q) solving ñ_q x_q e^{extra_q} = N E[β_q(ñ)] country by country (eq. 11 with
-        extra = 0, eq. 15 with extra = −ln(1 + (K − 1)ρ)), by `_GUESS_ITERATIONS` sweeps of
-        the fixed point ln ñ ← ln N − ln x − extra + ln s(ñ) (spec §4: a contraction by θ_max;
-        every sweep lands on the adding-up condition Σ_q ñ_q x_q e^{extra_q} = N)."""
+        extra = 0, eq. 15 with extra = −ln(1 + (K − 1)ρ)): `_GUESS_SWEEPS` sweeps of the fixed
+        point ln ñ ← ln N − ln x − extra + ln s(ñ) (spec §4: a contraction by θ_max; every
+        sweep lands on the adding-up condition Σ_q ñ_q x_q e^{extra_q} = N), then
+        `_GUESS_NEWTON_STEPS` Newton steps on G(ln ñ) = ln ñ − ln N + ln x + extra − ln s(ñ)
+        with the analytic Jacobian (`_newton_step`); where |G| before the last step is above
+        `_GUESS_TOL`, `_GUESS_ITERATIONS` sweeps from the beginning instead."""
         K, Q = self.n_countries, self.n_qualities
         const = jnp.log(self.N)[:, None] - (jnp.log(self.output()) + extra_log_output)[None, :]
         zero = jnp.zeros(K)
+        # the quadrature and the income part of the log-weights do not depend on ñ: built
+        # once, outside the loops (XLA does not always hoist them out of a vmapped loop)
+        y, log_w, _ = self._quadrature()
+        base = jax.vmap(self.log_weights)(jnp.zeros((K, Q)), zero, y)  # (K, M, Q)
+
+        def log_beta_of(log_n):
+            a = base + self.theta * log_n[:, None, :]
+            return a - logsumexp(a, axis=-1, keepdims=True)
 
         def sweep(_, log_n):
-            return const + self._log_shares(log_n, zero)
+            return const + logsumexp(log_beta_of(log_n) + log_w[..., None], axis=1)
 
-        return jax.lax.fori_loop(0, _GUESS_ITERATIONS, sweep, const - jnp.log(Q))
+        def newton(_, carry):
+            log_n, _ = carry
+            # β and the posterior weights w β_q/s_q from one exp each (a logsumexp by hand)
+            a = base + self.theta * log_n[:, None, :]
+            a = a - jnp.max(a, axis=-1, keepdims=True)
+            e = jnp.exp(a)
+            norm = jnp.sum(e, axis=-1, keepdims=True)
+            beta = e / norm
+            weighted = a - jnp.log(norm) + log_w[..., None]  # ln β + ln w (K, M, Q), finite
+            top = jnp.max(weighted, axis=1, keepdims=True)
+            ew = jnp.exp(weighted - top)
+            total = jnp.sum(ew, axis=1, keepdims=True)
+            log_s = (top + jnp.log(total))[:, 0, :]  # (K, Q)
+            gap = log_n - const - log_s
+            new = log_n - self._newton_step(gap, ew / total, beta)
+            # a step that is not finite (a singular Jacobian) falls back to a sweep
+            new = jnp.where(jnp.all(jnp.isfinite(new), axis=-1, keepdims=True), new, const + log_s)
+            return new, gap
+
+        start = const - jnp.log(Q)
+        log_n = jax.lax.fori_loop(0, _GUESS_SWEEPS, sweep, start)
+        log_n, gap = jax.lax.fori_loop(0, _GUESS_NEWTON_STEPS, newton, (log_n, jnp.full((K, Q), jnp.inf)))
+        # The safeguard: Newton far from the solution (extreme parameters) may wander off.
+        # Where the residual before its last step was above `_GUESS_TOL` (from there one
+        # step lands at about its square), the start is the plain fixed point instead,
+        # `_GUESS_ITERATIONS` sweeps from `start`.
+        close = jnp.all(jnp.isfinite(gap) & jnp.isfinite(log_n)) & (jnp.max(jnp.abs(gap)) <= _GUESS_TOL)
+
+        def plain(i_log_n):
+            i, log_n = i_log_n
+            return i + 1, const + self._log_shares(log_n, zero)
+
+        return jax.lax.while_loop(lambda c: ~close & (c[0] < _GUESS_ITERATIONS), plain,
+                                  (jnp.zeros((), jnp.int32), jnp.where(close, log_n, start)))[1]
+
+    def _newton_step(self, G, post, beta):
+        """J⁻¹G (K, Q) for G(ln ñ) = ln ñ − const − ln s(ñ), country by country, with
+
+            J_qw = (1 − θ_q) δ_qw + θ_w E[β_q β_w]/s_q,
+
+        from ∂ ln s_q/∂ ln ñ_w = θ_q δ_qw − θ_w E[β_q β_w]/s_q. `post` (K, M, Q) are the
+        quadrature weights times β_q/s_q (each sums to one over the nodes, so nothing
+        underflows where s_q does), `beta` (K, M, Q) the shares at the nodes. Two qualities
+        by Cramer's rule (a batched LU of 2×2 matrices costs far more under `vmap`)."""
+        theta, Q = self.theta, self.n_qualities
+        m = jnp.einsum("kiq,kiw->kqw", post, beta)  # E[β_q β_w]/s_q
+        J = jnp.eye(Q) * (1.0 - theta) + theta[None, None, :] * m
+        if Q == 1:
+            return G / J[..., 0]
+        if Q == 2:
+            det = J[:, 0, 0] * J[:, 1, 1] - J[:, 0, 1] * J[:, 1, 0]
+            return jnp.stack([J[:, 1, 1] * G[:, 0] - J[:, 0, 1] * G[:, 1],
+                              J[:, 0, 0] * G[:, 1] - J[:, 1, 0] * G[:, 0]], -1) / det[:, None]
+        return jnp.linalg.solve(J, G[..., None])[..., 0]
 
     def guess(self):
         K, Q = self.n_countries, self.n_qualities

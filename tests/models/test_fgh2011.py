@@ -274,6 +274,48 @@ def test_identical_countries_are_symmetric_and_quadrature_is_accurate(rng):
     assert float(m.quadrature_error(eq.x)) < 1e-10
 
 
+def test_start_is_newton_polished_and_its_jacobian_is_exact(monkeypatch):
+    """The start (a few fixed-point sweeps, then Newton with the analytic Jacobian) solves
+    eq. (11) to rounding at random admissible draws, so the solver's Newton stops after one
+    step; the analytic Jacobian is the autodiff one; where Newton does not get close the start
+    is the former plain fixed point (40 sweeps)."""
+    import diffecon.models.fgh2011 as fgh
+
+    draws = _random_autarky_draws(generator("fgh2011 start"), 64)
+    base = FGH2011()
+
+    def start_and_residual(p):
+        m = replace(base, **p)
+        x = m.guess()
+        return x["log_n"], m.residuals(x)["market_clearing"]
+
+    for i in range(0, 64, 16):
+        p = {k: v[i] for k, v in draws.items()}
+        _, res = start_and_residual(p)
+        assert float(jnp.max(jnp.abs(res))) < 1e-12
+    m = replace(base, **{k: v[3] for k, v in draws.items()})
+    log_n = m.guess()["log_n"] + 0.3 * jnp.array([[1.0, -1.0], [-0.5, 0.2]])
+    y, log_w, _ = m._quadrature()
+    a = jax.vmap(m.log_weights)(log_n, jnp.zeros(2), y)
+    log_beta = a - jax.nn.logsumexp(a, axis=-1, keepdims=True)
+    weighted = log_beta + log_w[..., None]
+    log_s = jax.nn.logsumexp(weighted, axis=1)
+    G = m.residuals({"log_n": log_n})["market_clearing"]
+    step = m._newton_step(G, jnp.exp(weighted - log_s[:, None, :]), jnp.exp(log_beta))
+    jac = jax.jacfwd(lambda v: m.residuals({"log_n": v})["market_clearing"])(log_n)
+    for k in range(2):  # countries are independent: a block-diagonal Jacobian
+        np.testing.assert_allclose(jac[k, :, k, :] @ step[k], G[k], rtol=1e-12, atol=1e-14)
+    # no Newton steps: the safeguard's plain fixed point, as close as 40 sweeps get
+    monkeypatch.setattr(fgh, "_GUESS_NEWTON_STEPS", 0)
+    const = jnp.log(m.N)[:, None] - jnp.log(m.output())[None, :]
+    plain = const - jnp.log(2.0)
+    for _ in range(fgh._GUESS_ITERATIONS):
+        plain = const + m._log_shares(plain, jnp.zeros(2))
+    np.testing.assert_allclose(m.guess()["log_n"], plain, rtol=1e-14)
+    eq = de.solve(m)
+    assert bool(eq.converged)
+
+
 # ------------------------------------------------------------------ regimes (§7, §8, §14)
 def test_regimes_specialisation_and_corollary1():
     # Cor. 1(ii), ρ = 0.95: R makes only H, P only L, unique; spec anchors
