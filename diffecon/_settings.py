@@ -1,4 +1,4 @@
-"""The two global JAX settings that `import diffecon` makes (both stated in the README).
+"""The global JAX settings that `import diffecon` makes (all stated in the README).
 
 1. 64-bit mode (`jax_enable_x64`): equilibrium derivatives need double precision.
 2. A persistent compilation cache, so a new session reuses the XLA programs an earlier one
@@ -11,11 +11,18 @@
    = 0): JAX's default keeps only those that took over a second to compile, which left most of
    a small model's solve and derivative programs out (a second session's first solve and
    elasticity: 0.9–1.0 s with the default, 0.55–0.62 s with every program kept).
+3. Atomic cache writes: JAX writes a persistent-cache entry in place (`Path.write_bytes`, with
+   no lock unless the cache has a size limit), so a second process sharing the folder can read a
+   half-written program and crash with a segmentation fault (seen with two pytest workers, a
+   notebook kernel and the two processes of a sharded sweep compiling the same programs).
+   diffecon makes JAX write each entry to a temporary file in the same folder and rename it into
+   place, which is atomic on POSIX: a reader sees the whole program or none.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -42,9 +49,40 @@ def cache_dir(environ: Mapping[str, str] = os.environ, jax_cache: str | None = N
     return Path(base) / "diffecon" / "jax"
 
 
+def _atomic_cache_writes() -> None:
+    """Make JAX's file cache write each entry by temporary file and rename (see point 3)."""
+    try:
+        from jax._src import lru_cache
+    except ImportError:  # a JAX without this module: leave it as it is
+        return
+    cache_class = getattr(lru_cache, "LRUCache", None)
+    suffix = getattr(lru_cache, "_CACHE_SUFFIX", None)
+    if cache_class is None or suffix is None or getattr(cache_class.put, "_diffecon_atomic", False):
+        return
+    original = cache_class.put
+
+    def put(self, key: str, value: bytes) -> None:
+        path = getattr(self, "path", None)
+        if not key or getattr(self, "eviction_enabled", True) or not isinstance(path, Path):
+            return original(self, key, value)  # JAX's own locked path (or a remote folder)
+        target = path / f"{key}{suffix}"
+        if target.exists():
+            return
+        temporary = path / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        try:
+            temporary.write_bytes(value)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    put._diffecon_atomic = True
+    cache_class.put = put
+
+
 def configure() -> None:
-    """Make the two settings (called once, by `import diffecon`)."""
+    """Make the settings (called once, by `import diffecon`)."""
     jax.config.update("jax_enable_x64", True)
+    _atomic_cache_writes()
     folder = cache_dir(os.environ, jax.config.jax_compilation_cache_dir)
     if folder is None:
         return

@@ -76,6 +76,31 @@ def test_cache_folder_rules(tmp_path):
         assert _settings.cache_dir({**home, "DIFFECON_CACHE_DIR": off}) is None
 
 
+def test_cache_entries_appear_whole(tmp_path, monkeypatch):
+    # Another process may read the folder at any moment: an entry must be written elsewhere and
+    # renamed into place, never written where a reader can find it half-written.
+    from pathlib import Path
+
+    from jax._src import lru_cache
+
+    cache = lru_cache.LRUCache(str(tmp_path), max_size=-1)
+    written = []
+    real = Path.write_bytes
+
+    def spy(self, data):
+        written.append(self.name)
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", spy)
+    value = bytes(range(256)) * 1000
+    cache.put("k", value)
+    assert written and all(not name.startswith("k-") for name in written)
+    assert cache.get("k") == value
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k-cache"]  # no temporary file left
+    cache.put("k", b"other")  # an existing entry is kept, as JAX does
+    assert cache.get("k") == value
+
+
 def test_version_is_written_once():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
