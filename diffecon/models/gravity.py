@@ -266,6 +266,22 @@ def _linear_solve(fn, x, rhs, linear_solver):
     return lx.linear_solve(operator, rhs, linear_solver, throw=False).value
 
 
+class _BiCGStab(lx.BiCGStab):
+    """lineax's BiCGStab on the right-hand side scaled to max |b| = 1 (the solution scaled back),
+    so its tolerances are relative to the whole vector: Newton's last steps, whose right-hand
+    sides are tiny, are solved as accurately as the first (with an absolute `atol` they would
+    stop at once, and the root would be ~1e-12 off). A zero right-hand side has the solution 0
+    (lineax's divides 0 by 0 there: Newton's step at an exact root, the derivative in a
+    parameter no equation uses)."""
+
+    def compute(self, state, vector, options):
+        scale = jnp.max(jnp.abs(vector))
+        zero = ~(scale > 0)
+        solution, result, stats = super().compute(state, vector / jnp.where(zero, 1.0, scale), options)
+        return (jnp.where(zero, jnp.zeros_like(solution), solution * scale),
+                lx.RESULTS.where(zero, lx.RESULTS.successful, result), stats)
+
+
 def _rescaled_parts(scaled, log_A, E):
     """`Gravity._solve_parts`'s price indices and sales with every term scaled to its own market.
 
@@ -405,7 +421,7 @@ class Gravity(_CostShock):
     - static: `countries` (codes), `covariate_names`, `closure` ("deficits" or "proportional",
       see `CLOSURES`), `numeraire` ("world": world income is fixed, or a country code: its wage),
       `linear_solve` ("dense": LU of the N×N Newton Jacobian, fastest up to a few hundred
-      countries; "matrix_free": GMRES on Jacobian-vector products, O(N²) work and memory per
+      countries; "matrix_free": BiCGStab on Jacobian-vector products, O(N²) work and memory per
       iteration, for large N; both give the same equilibrium and derivatives).
 
     **Unknowns:** `log_wage_change`, ln ŵ_i (N). **Equations:** market clearing
@@ -467,9 +483,14 @@ class Gravity(_CostShock):
     def linear_solver(self):
         if self.linear_solve == "dense":
             return super().linear_solver()
-        # Market clearing is diagonally dominant (domestic shares are large), so restarted GMRES
-        # converges in a few dozen products; tight tolerances keep the implicit derivatives exact.
-        return lx.GMRES(rtol=1e-12, atol=1e-12, restart=50, stagnation_iters=50)
+        # Market clearing is diagonally dominant (domestic shares are large), so a Krylov method
+        # converges in a few dozen products, a count that does not grow with N; tight
+        # tolerances keep the implicit derivatives exact. BiCGStab, not restarted GMRES:
+        # lineax's GMRES tests convergence only at the end of a restart cycle, and always runs
+        # a second one to confirm, so GMRES(50) took 53 products per Newton step and 103 per
+        # derivative solve where BiCGStab, tested every iteration, takes ~29 and ~45 (N = 500
+        # and 1000, same accuracy).
+        return _BiCGStab(rtol=1e-12, atol=1e-12, max_steps=10 * self.flows.shape[-1] + 100)
 
     def requirements(self):
         return (
@@ -517,20 +538,35 @@ class Gravity(_CostShock):
         def normalised(log_w, parts):
             return log_w - (log_w[k] if k >= 0 else jnp.log(parts["T"] / world))
 
+        # The step 1/σ is safe but short: a country's own excess demand moves with its wage by
+        # ∂gap_i/∂ln ŵ_i ≈ −(σ − (σ−1) h_i − λ_ii), h_i = Σ_j λ_ij² E_j / Y_i (its sales weighted
+        # by its own share of each market), between 1 and 3 for large domestic shares at σ = 5:
+        # dividing by that (at the baseline shares, kept within [σ/2, σ], so a step is at most
+        # twice the safe one) reaches 1e-9 where 1/σ reaches 1e-5 in as many rounds, and the
+        # solve's Newton then stops a step sooner. The first round that does not lower the
+        # largest gap returns to 1/σ for good.
+        base = self.baseline()
+        lam = base["shares"]
+        own = (lam * lam * base["expenditure"][None, :]).sum(1) / base["output"]
+        speed = jnp.clip(self.sigma - (self.sigma - 1.0) * own - jnp.diagonal(lam), self.sigma / 2.0, self.sigma)
+
         def round_(carry):
-            log_w, i, _ = carry
+            log_w, i, last, fast = carry
             parts = self._solve_parts(log_w, costs, "fast")
             gap = parts["log_sales"] - parts["log_Y"]
-            step = normalised(log_w + gap / self.sigma, parts)
+            size = jnp.max(jnp.abs(gap))
+            fast = fast & (size < last)
+            step = normalised(log_w + gap / jnp.where(fast, speed, self.sigma), parts)
             new = normalised(step, self._solve_parts(step, costs, "fast"))
             finite = jnp.all(jnp.isfinite(new))
-            return jnp.where(finite, new, log_w), i + 1, jnp.where(finite, jnp.max(jnp.abs(gap)), 0.0)
+            return jnp.where(finite, new, log_w), i + 1, jnp.where(finite, size, 0.0), fast
 
         def going(carry):
-            _, i, gap = carry
+            _, i, gap, _ = carry
             return (i < _TATONNEMENT_ROUNDS) & (gap > _SETTLED)
 
-        log_w, _, _ = jax.lax.while_loop(going, round_, (jnp.zeros(n), 0, jnp.asarray(jnp.inf)))
+        log_w, _, _, _ = jax.lax.while_loop(going, round_, (jnp.zeros(n), 0, jnp.asarray(jnp.inf),
+                                                            jnp.asarray(True)))
         linear = None if self.linear_solve == "dense" else self.linear_solver()
         log_w = _continued(lambda t, v, strict: self._flat_residuals(v, positive=strict, costs=self._costs(t, pieces),
                                                                      form="rescaled"),
@@ -672,15 +708,18 @@ class Gravity(_CostShock):
     def outcomes(self, x):
         s = self.sigma
         log_w = x["log_wage_change"]
-        parts = self._solve_parts(log_w)
+        costs = self._costs()
+        parts = self._solve_parts(log_w, costs)
         w_hat = jnp.exp(log_w)
-        # CES price indices and shares (`_ces`): buyers j, sources i with baseline shares λ_ij as
-        # masses and delivered price changes ŵ_i τ̂_ij. (The market clearing of the solve uses
-        # the same sums as products with a fixed matrix, `_solve_parts`, for speed.)
+        # CES price indices and shares: buyers j, sources i with baseline shares λ_ij as masses
+        # and delivered price changes ŵ_i τ̂_ij, so P̂_j^{1−σ} = Σ_i A_ij ŵ_i^{1−σ} (ln A = ln λ +
+        # ln τ̂^{1−σ}, `_costs`): market clearing's own sum, `parts["log_p"]` (finite in either
+        # form of `_solve_parts`), and λ'_ij = A_ij ŵ_i^{1−σ} / P̂_j^{1−σ}, in logs (no N×N
+        # logsumexp again: at N = 2000 each N×N exp/log pass costs ~20 ms).
+        log_A = costs[0]
         log_lam, shock = self._cost_pieces()
-        log_price = log_w[:, None] + shock / (1.0 - s)  # ln(ŵ_i τ̂_ij)
-        P_hat = jnp.exp(_ces.log_price_index(log_price, s, log_lam))
-        new_lam = jnp.exp(_ces.log_shares(log_price, s, log_lam))
+        P_hat = jnp.exp(parts["log_p"] / (1.0 - s))
+        new_lam = jnp.exp(log_A + ((1.0 - s) * log_w)[:, None] - parts["log_p"][None, :])
         flows = new_lam * parts["E"][None, :]
         base_flows = self.flows
         off = 1.0 - jnp.eye(base_flows.shape[-1])
@@ -692,8 +731,11 @@ class Gravity(_CostShock):
         lam = self.baseline()["shares"]
         foreign = (lam * off).sum(0)
         has_imports = foreign > 0
-        weights = jnp.where(has_imports[None, :], lam * off / jnp.where(has_imports, foreign, 1.0)[None, :], off)
-        log_weights = jnp.where(weights > 0, jnp.log(jnp.where(weights > 0, weights, 1.0)), -jnp.inf)
+        # ln weights: ln λ_ij − ln Σ_{k≠j} λ_kj off the diagonal (−inf on it and where λ_ij = 0).
+        log_foreign = jnp.log(jnp.where(has_imports, foreign, 1.0))
+        log_weights = jnp.where(off > 0, jnp.where(has_imports[None, :], log_lam - log_foreign[None, :], 0.0),
+                                -jnp.inf)
+        log_price = log_w[:, None] + shock / (1.0 - s)  # ln(ŵ_i τ̂_ij)
         PM_hat = jnp.exp(_ces.log_price_index(log_price, s, log_weights))
         base = self.baseline()
         return {
