@@ -62,6 +62,9 @@ def _launch(tmp_path: Path) -> list[tuple[subprocess.Popen, Path, Path]]:
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}  # no forced device count
     env["JAX_PLATFORMS"] = "cpu"
+    # A cache of their own: programs compiled inside a distributed runtime (gloo collectives) are
+    # kept out of the folder the test workers and notebook kernels load from.
+    env["JAX_COMPILATION_CACHE_DIR"] = str(tmp_path / "xla-cache")
     common = [
         sys.executable, "-m", "benchmarks.multihost_sweep",
         "--coordinator", f"localhost:{_free_port()}", "--processes", "2", "--cpu-devices", "1",
