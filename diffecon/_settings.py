@@ -13,10 +13,9 @@
    elasticity: 0.9–1.0 s with the default, 0.55–0.62 s with every program kept).
 3. Atomic cache writes: JAX writes a persistent-cache entry in place (`Path.write_bytes`, with
    no lock unless the cache has a size limit), so a second process sharing the folder can read a
-   half-written program and crash with a segmentation fault (seen with two pytest workers, a
-   notebook kernel and the two processes of a sharded sweep compiling the same programs).
-   diffecon makes JAX write each entry to a temporary file in the same folder and rename it into
-   place, which is atomic on POSIX: a reader sees the whole program or none.
+   half-written program, and two processes writing the same program can interleave. diffecon
+   makes JAX write each entry to a temporary file in the same folder and rename it into place,
+   which is atomic on POSIX: a reader sees the whole program or none.
 """
 
 from __future__ import annotations
