@@ -201,8 +201,7 @@ def _jacobian_impl(model, wrt, select, x0, solver, found, mode):
 
 
 def _scaled(values: dict, jac: dict, model: AbstractModel, wrt: tuple[str, ...], xp: Any) -> dict:
-    """Elasticities from derivatives: d(of)/d(wrt) · wrt / of, with `xp` NumPy or jax.numpy;
-    NaN where the scale wrt / of is not finite (an outcome of zero)."""
+    """Elasticities from derivatives: d(of)/d(wrt) · wrt / of, with `xp` NumPy or jax.numpy."""
     out = {}
     for k in jac:
         y = xp.asarray(values[k])
@@ -210,7 +209,7 @@ def _scaled(values: dict, jac: dict, model: AbstractModel, wrt: tuple[str, ...],
         for n in wrt:
             theta = xp.asarray(getattr(model, n))
             scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
-            out[k][n] = xp.where(xp.isfinite(scale), jac[k][n] * scale, xp.nan)
+            out[k][n] = jac[k][n] * scale
     return out
 
 
@@ -364,7 +363,13 @@ def elasticity(
     if not is_concrete((jac, values, model)):
         # Traced (inside jit, vmap or a sweep's `of`): the same scaling with JAX operations; an
         # elasticity of a zero outcome is NaN there, as no error can be raised.
-        out = _scaled(values, {k: jac[k] for k in keys}, model, wrt_names, jnp)
+        for k in keys:
+            y = jnp.asarray(values[k])
+            out[k] = {}
+            for n in wrt_names:
+                theta = jnp.asarray(getattr(model, n))
+                scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
+                out[k][n] = jnp.where(jnp.isfinite(scale), jac[k][n] * scale, jnp.nan)
         return out[keys[0]][wrt_names[0]] if _single(of, wrt) else out
     for k in keys:
         # Host arithmetic: the values are concrete, and eager JAX ops cost a dispatch each.
