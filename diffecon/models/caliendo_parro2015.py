@@ -53,6 +53,10 @@ class _LU(eqx.Module):
     lu: jax.Array
     pivots: jax.Array
 
+    @property
+    def size(self) -> int:
+        return self.lu.shape[0]
+
     def __call__(self, r: jax.Array) -> jax.Array:
         return jax.scipy.linalg.lu_solve((self.lu, self.pivots), r)
 
@@ -90,6 +94,10 @@ class _Schur(eqx.Module):
         schur = matrix[lab, w] + matrix[lab, u] @ u_of_s + matrix[lab, v] @ v_of_s
         return cls(cost_inv, spending_inv, jnp.linalg.inv(schur), u_of_s, v_of_s, matrix[s, u], matrix[lab, u],
                    matrix[lab, v])
+
+    @property
+    def size(self) -> int:
+        return 2 * self.cost_inv.shape[0] + self.schur_inv.shape[0]
 
     def __call__(self, r: jax.Array) -> jax.Array:
         jn, n = self.cost_inv.shape[0], self.schur_inv.shape[0]
@@ -132,9 +140,8 @@ class BlockLU(lx.AbstractLinearSolver):
         def solve(v):
             parts, off = [], 0
             for f in factors:
-                size = f.lu.shape[0] if isinstance(f, _LU) else 2 * f.cost_inv.shape[0] + f.schur_inv.shape[0]
-                parts.append(f(v[off : off + size]))
-                off += size
+                parts.append(f(v[off : off + f.size]))
+                off += f.size
             return jnp.concatenate(parts)
 
         if transposed:  # every step of `solve` is linear in v, so JAX transposes it exactly
@@ -148,12 +155,15 @@ class BlockLU(lx.AbstractLinearSolver):
             raise ValueError(f"BlockLU: blocks {self.blocks} do not tile a square operator of size {n}.")
         model = getattr(operator, "args", None)
         if isinstance(operator, lx.JacobianLinearOperator) and isinstance(model, CaliendoParro2015):
-            blocks = model.scenario_jacobians(operator.x)
-            if len(self.blocks) == 1:
-                blocks = (jax.scipy.linalg.block_diag(*blocks),)
-        else:
-            blocks = self._from_products(operator, n)
-        return self.factorise(blocks), False
+            return self.factors_at(model, operator.x), False
+        return self.factorise(self._from_products(operator, n)), False
+
+    def factors_at(self, model: CaliendoParro2015, flat: jax.Array) -> tuple:
+        """Factors of `model`'s analytic Jacobian at the flat unknowns `flat`."""
+        blocks = model.scenario_jacobians(flat)
+        if len(self.blocks) == 1:
+            blocks = (jax.scipy.linalg.block_diag(*blocks),)
+        return self.factorise(blocks)
 
     def _from_products(self, operator, n):
         from jax.flatten_util import ravel_pytree
@@ -202,11 +212,7 @@ class _AnalyticChord(optx.AbstractRootFinder):
 
     def init(self, fn, y, args, options, f_struct, aux_struct, tags):
         del options, aux_struct, tags
-        blocks = args.scenario_jacobians(y)
-        linear = args.linear_solver()
-        if len(linear.blocks) == 1:
-            blocks = (jax.scipy.linalg.block_diag(*blocks),)
-        factors = jax.lax.stop_gradient(linear.factorise(blocks))
+        factors = jax.lax.stop_gradient(args.linear_solver().factors_at(args, y))
         inf = jnp.full(f_struct.shape, jnp.inf, f_struct.dtype)
         return _ChordState(factors, inf, jnp.full(y.shape, jnp.inf, y.dtype), jnp.array(0))
 
