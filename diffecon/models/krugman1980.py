@@ -141,7 +141,8 @@ class Krugman1980(AbstractModel):
         # a factor 25), so the solver's Newton needs one step where it needed up to five from
         # ω = 1, and the batch, which waits for its slowest point, with it.
         s = self.sigma
-        k = -jnp.expm1(_log_delta(self)) / (1 + jnp.exp(_log_delta(self)))
+        d = _log_delta(self)
+        k = -jnp.expm1(d) / (1 + jnp.exp(d))
         theta = (s - 1) / s
         c = 0.5 * (jnp.log(self.L1) - jnp.log(self.L2))
         v = k * c / (1 + k * theta)
