@@ -11,6 +11,7 @@ NaN derivatives for that element only, never an aborted batch.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from typing import Any
 
 import equinox as eqx
@@ -148,6 +149,30 @@ def first_stage(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Arra
     return flat, ok, steps
 
 
+def run_where(needed: jax.Array, fn: Any, default: Any, *operands: Any) -> Any:
+    """`fn(*operands)` where `needed`, else `default`: a `lax.cond` that stays lazy under `vmap`.
+
+    A `cond` on a batched predicate becomes a `select` that runs both branches for every
+    element, so a batch where Newton converged everywhere would still pay for the fallback.
+    A `while_loop` that runs its body at most once keeps the skip: batched, the body runs
+    (for every element, kept only where `needed`) only when some element needs it. Everything
+    `fn` reads must come in `operands` and pass an optimization barrier with the loop's flag:
+    a body that depends only on values fixed outside the loop is hoisted out of it by XLA (and
+    then always runs). Nothing here is differentiated (the searches run on the stopped-gradient
+    model; derivatives come from `implicit_solution`).
+    """
+    dynamic, static = eqx.partition(operands, eqx.is_array)
+    needed, default, dynamic = jax.lax.stop_gradient((needed, default, dynamic))
+
+    def body(carry):
+        flag, _, dyn = carry
+        flag, dyn = jax.lax.optimization_barrier((flag, dyn))
+        out = jax.lax.stop_gradient(fn(*eqx.combine(dyn, static)))
+        return jnp.zeros_like(flag), out, dyn
+
+    return jax.lax.while_loop(lambda carry: carry[0], body, (needed, default, dynamic))[1]
+
+
 def _anchor(model: AbstractModel) -> AbstractModel | None:
     """The model at its class's default parameters (same static choices), or None."""
     values = {}
@@ -214,7 +239,7 @@ def fallback_stage(
 ) -> tuple[jax.Array, jax.Array]:
     """Where the first stage failed: Levenberg–Marquardt, then continuation (flat x, steps)."""
     frozen = jax.lax.stop_gradient(model)
-    flat0, unravel = ravel_pytree(x0)
+    flat0, unravel = ravel_pytree(jax.lax.stop_gradient(x0))
     fn = flat_residuals(unravel)
     if solver.fallback == "none":
         return flat_first, jnp.asarray(0)
@@ -226,11 +251,11 @@ def fallback_stage(
     _, _, ok = residual_check(frozen, unravel(flat), solver.tol)
     steps = lm_steps + polish_steps
     if solver.fallback == "continuation":
-        def homotopy():
-            x, k = _continuation(frozen, x0, solver)
+        def homotopy(frozen, flat0, steps):
+            x, k = _continuation(frozen, unravel(flat0), solver)
             return x, steps + k
 
-        flat, steps = jax.lax.cond(ok, lambda: (flat, steps), homotopy)
+        flat, steps = run_where(~ok, homotopy, (flat, steps), frozen, flat0, steps)
     return flat, steps
 
 
@@ -258,7 +283,12 @@ def _tangent_solve(residual_fn: Any, x_star: jax.Array, model: AbstractModel, li
     lineax reports as failed (a singular operator, a Krylov method out of steps) is NaN.
     """
     if linear_solver is None:
-        return jnp.linalg.solve(jax.jacfwd(residual_fn)(x_star, model), rhs)
+        jac = jax.jacfwd(residual_fn)(x_star, model)
+        if jac.shape == (1, 1):
+            # One unknown: a division (an LU call per element costs ~30× more under vmap). A
+            # zero derivative gives inf or NaN, as the LU does; the callers turn it into NaN.
+            return rhs / jac[0]
+        return jnp.linalg.solve(jac, rhs)
     operator = lx.JacobianLinearOperator(residual_fn, x_star, args=model)
     state = linear_solver.init(operator, {})
 
@@ -322,12 +352,54 @@ def solve_impl(model: AbstractModel, x0: Any, solver: Solver) -> Equilibrium:
     """Jitted solve without error raising (the building block of `solve`, `sweep`, statics)."""
     flat, ok, steps = first_stage(model, x0, solver)
 
-    def fallback():
+    def fallback(model, x0, flat, ok, steps):
         found, k = fallback_stage(model, x0, flat, ok, solver)
         return found, steps + k
 
-    found, steps = jax.lax.cond(ok, lambda: (flat, steps), fallback)
+    found, steps = run_where(~ok, fallback, (flat, steps), model, x0, flat, ok, steps)
     return finish(model, found, x0, solver, steps)
+
+
+def _solve_first(model: AbstractModel, x0: Any, solver: Solver):
+    """The guess (when `x0` is None), the root finder and the `Equilibrium` at what it found;
+    the root finder's own verdict, and whether the whole solve succeeded (one host read)."""
+    x0 = model.guess() if x0 is None else x0
+    flat, ok, steps = first_stage(model, x0, solver)
+    eq = finish(model, flat, x0, solver, steps)
+    return eq, ok, ok & eq.converged
+
+
+# Compiled single calls, by the identity of their static arguments (a resolved `Solver`, an
+# `OutcomeSelector` are cached objects): `jax.jit`'s dispatch costs a few microseconds where
+# `filter_jit`'s costs tens, and hashing an equinox Module costs microseconds more. The static
+# objects are kept alive with their programs, so an `id` is never reused while it is a key.
+_PROGRAMS: OrderedDict[Any, tuple[tuple, Any]] = OrderedDict()
+_BY_VALUE: OrderedDict[Any, Any] = OrderedDict()
+_PROGRAMS_MAX = 256
+
+
+def _static_key(value: Any) -> Any:
+    return value if isinstance(value, (str, tuple, int, type(None))) else ("id", id(value))
+
+
+def compiled_call(fn: Any, statics: tuple, *args: Any) -> Any:
+    """`fn(*args, *statics)` compiled, the `args` traced and the `statics` fixed; None when an
+    argument holds something other than JAX arrays (the caller then uses `filter_jit`)."""
+    if not all(isinstance(leaf, jax.Array) for leaf in jax.tree_util.tree_leaves(args)):
+        return None
+    key = (fn,) + tuple(_static_key(v) for v in statics)
+    entry = _PROGRAMS.get(key)
+    if entry is None:
+        # A new object equal to one seen before (hashed, once) reuses its compiled program.
+        by_value = (fn,) + statics
+        program = _BY_VALUE.get(by_value)
+        if program is None:
+            program = _BY_VALUE[by_value] = jax.jit(lambda *a: fn(*a, *statics))
+        entry = _PROGRAMS[key] = (statics, program)
+        for cache in (_PROGRAMS, _BY_VALUE):
+            while len(cache) > _PROGRAMS_MAX:
+                cache.popitem(last=False)
+    return entry[1](*args)
 
 
 _first_compiled = eqx.filter_jit(first_stage)
@@ -431,11 +503,22 @@ def solve(
     if not isinstance(model, AbstractModel):
         raise TypeError(f"solve expects a diffecon model, got {type(model).__name__}.")
     solver = as_solver(solver)
-    if x0 is None:
-        x0 = initial_guess(model)
+    if is_concrete((model, x0)):
+        # The usual case in one compiled call. Its results are traced when `solve` runs inside
+        # an outer trace (a model closed over by a jitted function): then the general path.
+        fast = compiled_call(_solve_first, (solver,), model, x0)
+        if fast is not None and is_concrete(fast[2]):
+            if bool(fast[2]):
+                return fast[0]  # converged: nothing to raise
+            if solver.fallback == "none" or bool(fast[1]):  # no fallback to run
+                return raise_if_failed(fast[0]) if throw else fast[0]
+    # The general path: where the root finder failed, the stages compiled apart (the fallback
+    # compiled only where it is needed); traced, one program with the fallback behind a lazy
+    # `cond`.
+    x0 = initial_guess(model) if x0 is None else x0
     if is_concrete((model, x0)):
         flat, steps = find(model, x0, solver)
         eq = finish_compiled(model, flat, x0, solver, steps)
-    else:  # traced (inside jit, grad or vmap): one program, the fallback behind a `cond`
+    else:
         eq = solve_impl(model, x0, solver)
     return raise_if_failed(eq) if throw else eq

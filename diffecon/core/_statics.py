@@ -10,6 +10,7 @@ effect on every region's real income.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -20,7 +21,15 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from ._model import AbstractModel, initial_guess, is_concrete
-from ._solve import Equilibrium, find, finish, raise_if_failed, solve_impl
+from ._solve import (
+    Equilibrium,
+    compiled_call,
+    find,
+    finish,
+    first_stage,
+    raise_if_failed,
+    solve_impl,
+)
 from ._solver import Solver, as_solver
 from ._tree import check_field_names, replace_fields
 
@@ -74,10 +83,18 @@ class OutcomeSelector(eqx.Module):
         return {k: jnp.asarray(eq[k]) for k in self.keys}
 
 
+@functools.lru_cache(maxsize=256)
+def _named_selector(keys: tuple[str, ...]) -> OutcomeSelector:
+    # Building an equinox Module costs ~10 µs: a warm single call reuses it.
+    return OutcomeSelector(keys)
+
+
 def outcome_selector(of: Of) -> OutcomeSelector:
     """Normalise `of` (a name, a list of names, or a callable `Equilibrium -> Array`)."""
     if isinstance(of, OutcomeSelector):
         return of
+    if isinstance(of, str):
+        return _named_selector((of,))
     if callable(of):
         key = getattr(of, "__name__", "value")
         return OutcomeSelector(("value" if key == "<lambda>" else key,), _Callable(of))
@@ -86,7 +103,7 @@ def outcome_selector(of: Of) -> OutcomeSelector:
     keys = tuple(of)
     if not keys or not all(isinstance(k, str) for k in keys):
         raise ValueError(f"of={of!r}: pass an outcome name, a list of names, or a callable.")
-    return OutcomeSelector(keys)
+    return _named_selector(keys)
 
 
 def _float(values: dict) -> dict:
@@ -183,6 +200,78 @@ def _jacobian_impl(model, wrt, select, x0, solver, found, mode):
     return ift_jacobian(model, x0, select, wrt, solver, found, mode)
 
 
+def _scaled(values: dict, jac: dict, model: AbstractModel, wrt: tuple[str, ...], xp: Any) -> dict:
+    """Elasticities from derivatives: d(of)/d(wrt) · wrt / of, with `xp` NumPy or jax.numpy;
+    NaN where the scale wrt / of is not finite (an outcome of zero)."""
+    out = {}
+    for k in jac:
+        y = xp.asarray(values[k])
+        out[k] = {}
+        for n in wrt:
+            theta = xp.asarray(getattr(model, n))
+            scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
+            out[k][n] = xp.where(xp.isfinite(scale), jac[k][n] * scale, xp.nan)
+    return out
+
+
+def _zero_outcome(y: Any, derivs: dict, thetas: dict, tol: float, xp: Any) -> Any:
+    """Whether an outcome is zero in equilibrium (its elasticity undefined), with `xp` NumPy or
+    jax.numpy. An outcome that is zero (a trade balance) is zero only up to the solve's
+    tolerance: relative to its own response it is rounding, not a level. Each element is
+    compared with its own response (outcomes may differ by orders of magnitude)."""
+    response = xp.zeros(y.shape, y.dtype)
+    for n, d in derivs.items():
+        scaled = xp.abs(d * thetas[n].reshape((1,) * y.ndim + thetas[n].shape))
+        response = xp.maximum(response, scaled.reshape(y.shape + (-1,)).max(axis=-1, initial=0.0))
+    return xp.any((y == 0) | (xp.abs(y) <= tol * response))
+
+
+def _question(model, x0, wrt, select, solver, mode, elastic):
+    """A whole `jacobian` or `elasticity` at concrete parameters in one compiled call: the guess
+    (when `x0` is None), the root finder, the derivatives at what it found, and every check
+    the caller would make, folded into one flag. Only the answer and the flag leave the
+    program (each returned array costs a microsecond or more, each host read several). Where
+    the flag is False (the root finder failed, the point is not an equilibrium, a derivative
+    or an elasticity is undefined) the caller takes the general path, which runs the fallback
+    or raises the error in words."""
+    x0 = model.guess() if x0 is None else x0
+    flat, ok, steps = first_stage(model, x0, solver)
+    values, jac, eq = ift_jacobian(model, x0, select, wrt, solver, (flat, steps), mode)
+    good = ok & eq.converged
+    if not all(jnp.issubdtype(jnp.asarray(values[k]).dtype, jnp.inexact) for k in select.keys):
+        return jac, jnp.zeros((), bool)  # the general path names the outcome with no derivative
+    for k in select.keys:
+        for n in wrt:
+            good = good & jnp.all(jnp.isfinite(jac[k][n]))
+    if elastic:
+        for k in select.keys:
+            thetas = {n: jnp.asarray(getattr(model, n)) for n in wrt}
+            zero = _zero_outcome(jnp.asarray(values[k]), jac[k], thetas, solver.tol, jnp)
+            good = good & ~zero
+        jac = _scaled(values, jac, model, wrt, jnp)
+    return jac, good
+
+
+def _fast(model, of, wrt, x0, solver, mode, elastic):
+    """`{outcome: {parameter: array}}` of derivatives (or elasticities) by the one-call path,
+    or None where it does not apply or did not succeed (then the general path decides)."""
+    if not isinstance(model, AbstractModel) or mode not in MODES:
+        return None
+    wrt = check_field_names(model, wrt, "wrt")
+    select = outcome_selector(of)
+    if select.fn is not None or not is_concrete((model, x0)):
+        # A callable `of` is a new object on every call: it goes the hashed way, so that equal
+        # callables share their program.
+        return None
+    solver = as_solver(solver)
+    fast = compiled_call(_question, (wrt, select, solver, mode, elastic), model, x0)
+    # Traced results (inside an outer trace, a model closed over by a jitted function) or a
+    # failed check: the general path decides.
+    if fast is None or not is_concrete(fast[1]) or not bool(fast[1]):
+        return None
+    return fast[0]
+
+
 def _derivatives(model, of, wrt, x0, solver, mode):
     if not isinstance(model, AbstractModel):
         raise TypeError(f"expected a diffecon model, got {type(model).__name__}.")
@@ -215,6 +304,13 @@ def _single(of: Of, wrt: Any) -> bool:
     return (isinstance(of, str) or callable(of)) and isinstance(wrt, str)
 
 
+def _pick(out: dict, of: Of, wrt: Any) -> Any:
+    """The array for single names, else the dict of dicts."""
+    if _single(of, wrt):
+        return next(iter(next(iter(out.values())).values()))
+    return out
+
+
 def jacobian(
     model: AbstractModel, of: Of, wrt: str | Sequence[str], *, x0: Any = None,
     solver: Solver | None = None, mode: Mode = "auto",
@@ -237,6 +333,9 @@ def jacobian(
     single names (or `of` a callable), otherwise `{outcome: {parameter: array}}`. Raises
     `SolveError` when the solve fails and `ValueError` where a derivative is not defined.
     """
+    jac = _fast(model, of, wrt, x0, solver, mode, False)
+    if jac is not None:
+        return _pick(jac, of, wrt)
     keys, wrt_names, jac, _ = _derivatives(model, of, wrt, x0, solver, mode)
     if _single(of, wrt):
         return jac[keys[0]][wrt_names[0]]
@@ -256,42 +355,29 @@ def elasticity(
 
     **Returns:** as for `jacobian` (the same rule for single names).
     """
+    out = _fast(model, of, wrt, x0, solver, mode, True)
+    if out is not None:
+        return _pick(out, of, wrt)
     keys, wrt_names, jac, values = _derivatives(model, of, wrt, x0, solver, mode)
     tol = as_solver(solver).tol
     out: dict[str, dict[str, jax.Array]] = {}
     if not is_concrete((jac, values, model)):
         # Traced (inside jit, vmap or a sweep's `of`): the same scaling with JAX operations; an
         # elasticity of a zero outcome is NaN there, as no error can be raised.
-        for k in keys:
-            y = jnp.asarray(values[k])
-            out[k] = {}
-            for n in wrt_names:
-                theta = jnp.asarray(getattr(model, n))
-                scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
-                out[k][n] = jnp.where(jnp.isfinite(scale), jac[k][n] * scale, jnp.nan)
+        out = _scaled(values, {k: jac[k] for k in keys}, model, wrt_names, jnp)
         return out[keys[0]][wrt_names[0]] if _single(of, wrt) else out
     for k in keys:
         # Host arithmetic: the values are concrete, and eager JAX ops cost a dispatch each.
         y = np.asarray(values[k])
         derivs = {n: np.asarray(jac[k][n]) for n in wrt_names}
         thetas = {n: np.asarray(getattr(model, n)) for n in wrt_names}
-        # An outcome that is zero in equilibrium (a trade balance) is zero only up to the
-        # solve's tolerance: relative to its own response it is rounding, not a level. Each
-        # element is compared with its own response (outcomes may differ by orders of magnitude).
-        response = np.zeros(y.shape)
-        for n in wrt_names:
-            scaled = np.abs(derivs[n] * thetas[n].reshape((1,) * y.ndim + thetas[n].shape))
-            response = np.maximum(response, scaled.reshape(y.shape + (-1,)).max(axis=-1, initial=0.0))
-        if bool(np.any((y == 0) | (np.abs(y) <= tol * response))):
+        if bool(_zero_outcome(y, derivs, thetas, tol, np)):
             raise ValueError(
                 f"the elasticity of {k!r} is not defined at this equilibrium of "
                 f"{type(model).__name__}: {k} = 0 there (use jacobian for its derivative)."
             )
-        out[k] = {}
-        for n in wrt_names:
-            theta = thetas[n]
-            scale = theta.reshape((1,) * y.ndim + theta.shape) / y.reshape(y.shape + (1,) * theta.ndim)
-            out[k][n] = jnp.asarray(derivs[n] * scale)
+        scaled = _scaled({k: y}, {k: derivs}, model, wrt_names, np)[k]
+        out[k] = {n: jnp.asarray(v) for n, v in scaled.items()}
     if _single(of, wrt):
         return out[keys[0]][wrt_names[0]]
     return out

@@ -23,10 +23,11 @@ from jax.flatten_util import ravel_pytree
 from . import _reasons, _sharding
 from ._model import AbstractModel as Model
 from ._model import initial_guess, requirements_ok
-from ._solve import Equilibrium, fallback_stage, finish, first_stage
+from ._solve import Equilibrium, fallback_stage, finish, first_stage, run_where
 from ._solver import Solver, as_solver
 from ._statics import Of, OutcomeSelector, outcome_selector
 from ._sweep_plan import (
+    CPU_AUTO_CHUNK,
     batch_points,
     bytes_per_solve,
     check_chunk,
@@ -175,7 +176,9 @@ def _params(batch: dict) -> dict:
 
 @eqx.filter_jit
 def _first_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
-    """Stage 1 of a staged sweep: the root finder at every point (nothing else compiled)."""
+    """Stage 1 of a staged sweep: the root finder at every point, and the outcomes,
+    derivatives and flags at what it found, in one program (nothing of the fallback compiled).
+    `__ok` says where the root finder itself succeeded; elsewhere stage 2 replaces the rest."""
     dynamic, static = eqx.partition((model, x0), eqx.is_array)
 
     def local(dynamic, batch):
@@ -185,8 +188,7 @@ def _first_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
             def one(p):
                 start = _start(m, p, x, config)
                 flat, ok, steps = first_stage(replace_fields(m, p), start, config.solver)
-                return {"__flat": flat, "__ok": ok, "__steps": steps,
-                        "__start": ravel_pytree(start)[0]}
+                return {**_point_outputs(m, p, flat, start, steps, config), "__ok": ok}
 
             return jax.vmap(one)(p)
 
@@ -197,69 +199,59 @@ def _first_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
 
 @eqx.filter_jit
 def _fallback_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
-    """Stage 2, on the compacted failures of stage 1 only."""
-    _, unravel = ravel_pytree(x0)
+    """Stage 2, on the compacted failures of stage 1 only: the fallback from each point's
+    start, then its outcomes, derivatives and flags (`__steps`: stage 1's steps)."""
 
     def chunk_fn(b):
         def one(b):
-            m = replace_fields(model, _params(b))
-            flat, more = fallback_stage(m, unravel(b["__start"]), b["__flat"], b["__ok"], config.solver)
-            return {"__flat": flat, "__steps": b["__steps"] + more}
+            p = _params(b)
+            m = replace_fields(model, p)
+            start = _start(model, p, x0, config)
+            flat0 = ravel_pytree(start)[0]
+            flat, more = fallback_stage(m, start, flat0, jnp.zeros((), bool), config.solver)
+            return _point_outputs(model, p, flat, start, b["__steps"] + more, config)
 
         return jax.vmap(one)(b)
 
     return _chunked(chunk_fn, batch, config.chunk)
 
 
-@eqx.filter_jit
-def _outputs_block(model: Model, x0: Any, batch: dict, config: _Config) -> dict:
-    """Stage 3: outcomes, derivatives and flags at the unknowns found."""
-    dynamic, static = eqx.partition((model, x0), eqx.is_array)
-
-    def local(dynamic, batch):
-        m, x = eqx.combine(dynamic, static)
-        _, unravel = ravel_pytree(x)
-
-        def chunk_fn(b):
-            return jax.vmap(lambda b: _point_outputs(
-                m, _params(b), b["__flat"], unravel(b["__start"]), b["__steps"], config))(b)
-
-        return _chunked(chunk_fn, batch, config.chunk)
-
-    return _sharding.shard_batch(local, config.mesh)(dynamic, batch)
-
-
 def _staged_block(model: Model, x0: Any, block: dict, config: _Config, report: Any) -> dict:
-    """One block in three compiled stages; the fallback runs only on the points that need it,
-    gathered into a compact batch (padded to a power of two, so few sizes are compiled).
+    """One block in at most two compiled stages: the root finder with the outcomes at every
+    point, then the fallback only on the points that need it, gathered into a compact batch
+    (padded to a power of two, so few sizes are compiled) and scattered back.
     `report(stage, compiling)` names each stage as it starts (host side only: no added syncs)."""
     mesh = config.mesh
-    report("root finding", True)
-    first = _first_block(model, x0, _sharding.put_batch(block, mesh), config)
-    report("root finding", False)
-    first = _sharding.fetch_batch(first, mesh)
-    ok = np.asarray(first.pop("__ok"))
+    stage = "solve, outcomes and derivatives" if config.wrt else "solve and outcomes"
+    report(stage, True)
+    out = _first_block(model, x0, _sharding.put_batch(block, mesh), config)
+    report(stage, False)
+    out = dict(out)
+    # Only the flags come to the host here (every process, when several share the batch); the
+    # results stay where they are unless some point needs the fallback.
+    ok = np.asarray(_sharding.fetch_batch({"__ok": out.pop("__ok")}, mesh)["__ok"])
     failed = np.flatnonzero(~ok)
     if failed.size and config.solver.fallback != "none":
+        out = dict(_sharding.fetch_batch(out, mesh))
         size = min(max(8, 1 << int(np.ceil(np.log2(failed.size)))), ok.size)
         size = -(-size // config.chunk) * config.chunk if size >= config.chunk else size
         pad = np.resize(failed, size)
-        compact = {k: np.asarray(v)[pad] for k, v in {**block, **first}.items()}
-        compact["__ok"] = ok[pad]
+        compact = {k: np.asarray(v)[pad] for k, v in block.items()}
+        compact["__steps"] = np.asarray(out["steps"])[pad]
         sub = _Config(config.select, config.wrt, min(config.chunk, size), False, None,
                       config.solver, config.guess_each)
         stage = f"fallback on {failed.size:,} points"
         report(stage, True)
         again = _fallback_block(model, x0, compact, sub)
         report(stage, False)
-        first = {k: np.array(v) for k, v in first.items()}
-        for k in ("__flat", "__steps"):
-            first[k][failed] = np.asarray(again[k])[: failed.size]
-    batch = {**block, **{k: v for k, v in first.items()}}
-    stage = "outcomes and derivatives" if config.wrt else "outcomes"
-    report(stage, True)
-    out = _outputs_block(model, x0, _sharding.put_batch(batch, mesh), config)
-    report(stage, False)
+        merged = {}
+        for k, v in out.items():
+            host = np.array(v)
+            host[failed] = np.asarray(again[k])[: failed.size]
+            merged[k] = host
+        # Back where the caller expects a block's results: on the device, or over the mesh.
+        out = (_sharding.put_batch(merged, mesh) if mesh is not None
+               else {k: jnp.asarray(v) for k, v in merged.items()})
     return out
 
 
@@ -269,11 +261,11 @@ def _solve_path_point(model: Model, x_start: Any, params: Mapping[str, Any], con
     m = replace_fields(model, params)
     flat, ok, steps = first_stage(m, x_start, solver)
 
-    def fallback():
+    def fallback(m, x_start, flat, ok, steps):
         found, more = fallback_stage(m, x_start, flat, ok, solver)
         return found, steps + more
 
-    found, steps = jax.lax.cond(ok, lambda: (flat, steps), fallback)
+    found, steps = run_where(~ok, fallback, (flat, steps), m, x_start, flat, ok, steps)
     out = _point_outputs(model, params, found, x_start, steps, config)
     _, unravel = ravel_pytree(x_start)
     return out, unravel(found)
@@ -315,6 +307,10 @@ def _solve_block(model: Model, x0: Any, points: dict, config: _Config) -> dict:
 
 
 def _cast(tree: Any, dtype: str) -> Any:
+    leaves = jax.tree_util.tree_leaves(tree)
+    if all(isinstance(v, jax.Array) and v.dtype == dtype for v in leaves if eqx.is_inexact_array(v)) \
+            and not any(isinstance(v, float) for v in leaves):
+        return tree  # already in this precision: no eager conversion (a dispatch per leaf)
     return jax.tree_util.tree_map(
         lambda v: jnp.asarray(v, dtype) if eqx.is_inexact_array(v) or isinstance(v, float) else v, tree
     )
@@ -346,15 +342,15 @@ def _cached(key: Any, compute: Any) -> Any:
     return value
 
 
-def _float_outcomes(model: Model, x0: Any) -> tuple[str, ...]:
+def _float_outcomes(model: Model, x0: Any, shape: Any = None) -> tuple[str, ...]:
     def compute():
         sample = jax.eval_shape(model.outcomes, x0)
         return tuple(k for k, v in sample.items() if jnp.issubdtype(v.dtype, jnp.inexact))
 
-    return _cached(("outcomes", _shape_key(model, x0)), compute)
+    return _cached(("outcomes", shape or _shape_key(model, x0)), compute)
 
 
-def _output_size(model: Model, x0: Any, select: OutcomeSelector) -> int:
+def _output_size(model: Model, x0: Any, select: OutcomeSelector, shape: Any = None) -> int:
     """Scalars one point returns (selected outcomes and the four flags)."""
     def compute():
         def selected(model, x0):
@@ -365,7 +361,7 @@ def _output_size(model: Model, x0: Any, select: OutcomeSelector) -> int:
         shapes = jax.eval_shape(selected, model, x0)
         return sum(int(np.prod(s.shape)) for s in jax.tree_util.tree_leaves(shapes)) + 4
 
-    return _cached(("size", select, _shape_key(model, x0)), compute)
+    return _cached(("size", select, shape or _shape_key(model, x0)), compute)
 
 
 def sweep(
@@ -441,7 +437,8 @@ def sweep(
         raise ValueError("sweep inside jit/grad/vmap supports neither devices= nor dtype='float32'.")
     guess_each = x0 is None
     x0 = initial_guess(model) if x0 is None else x0
-    select = outcome_selector(_float_outcomes(model, x0) if of is None else of)
+    shape = _shape_key(model, x0)  # computed once: it keys every cached size below
+    select = outcome_selector(_float_outcomes(model, x0, shape) if of is None else of)
 
     units_shape, path_len = unit_shape(points, warm_start)
     n_units = int(np.prod(units_shape, dtype=np.int64))
@@ -449,16 +446,17 @@ def sweep(
     itemsize = np.dtype(precision).itemsize
     n_in = sum(int(np.prod(s)) for s in points.param_shapes.values())
     n_wrt_scalars = sum(int(np.prod(np.shape(getattr(model, n)))) for n in wrt)
-    n_out = _output_size(model, x0, select) * (1 + n_wrt_scalars)
-    solve_bytes = _cached(("bytes", len(wrt), n_out, n_in, itemsize, _shape_key(model, x0)),
+    n_out = _output_size(model, x0, select, shape) * (1 + n_wrt_scalars)
+    solve_bytes = _cached(("bytes", len(wrt), n_out, n_in, itemsize, shape),
                           lambda: bytes_per_solve(model, x0, n_out, n_in, len(wrt), itemsize))
     if memory is None:  # this process's own device: another host's has no statistics here
         mine = [d for d in devs or () if d.process_index == jax.process_index()]
         budget = memory_budget(mine[0] if mine else jax.local_devices()[0])
     else:
         budget = int(memory)
+    platform = (devs[0] if devs else jax.local_devices()[0]).platform
     cut = plan(max(n_units, 1), n_devices, solve_bytes, (n_in + n_out) * itemsize * path_len,
-               budget, chunk)
+               budget, chunk, CPU_AUTO_CHUNK if platform == "cpu" else None)
     if points.traced and cut.n_blocks > 1:
         cut = type(cut)(cut.chunk, -(-n_units // cut.chunk) * cut.chunk, 1)
     mesh = _sharding.batch_mesh(devs)
@@ -504,6 +502,9 @@ def sweep(
     result = {}
     for k, v in merged.items():
         per_point = v.shape[2:] if warm_start else v.shape[1:]
+        if v.shape == points.batch_shape + per_point:  # no padding to drop: no eager ops
+            result[k] = v
+            continue
         flat = v.reshape((-1,) + per_point)[: n_units * path_len]
         result[k] = flat[:size].reshape(points.batch_shape + per_point)
     if bar.due():
@@ -512,7 +513,7 @@ def sweep(
                   else "done")
     return SweepResult(
         result, dtype=precision, chunk=cut.chunk, blocks=cut.n_blocks, devices=n_devices,
-        warm_start=warm_start, tol=solver.tol, reason_words=_reason_words(model, x0),
+        warm_start=warm_start, tol=solver.tol, reason_words=_reason_words(model, x0, shape),
     )
 
 
@@ -523,7 +524,7 @@ def _precision(dtype: Any) -> str:
     return name
 
 
-def _reason_words(model: Model, x0: Any) -> tuple[tuple[int, str], ...]:
+def _reason_words(model: Model, x0: Any, shape: Any = None) -> tuple[tuple[int, str], ...]:
     """Every reason code this model can give, with its words (hashable: kept in `info`)."""
     def compute():
         n_valid = len(_reasons.validity_names(model, x0))
@@ -534,4 +535,4 @@ def _reason_words(model: Model, x0: Any) -> tuple[tuple[int, str], ...]:
         codes += [_reasons.REQUIREMENT + r for r in range(n_req)]
         return tuple((c, _reasons.describe(model, x0, c)) for c in codes)
 
-    return _cached(("reasons", _shape_key(model, x0)), compute)
+    return _cached(("reasons", shape or _shape_key(model, x0)), compute)

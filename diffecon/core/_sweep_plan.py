@@ -22,6 +22,10 @@ _SAFETY = 8
 # The largest chunk chosen automatically: beyond this, per-chunk loop overhead is already
 # negligible and bigger vmaps only cost memory.
 _MAX_AUTO_CHUNK = 1 << 20
+# On a CPU a chunk's temporaries should stay in cache, and a vmapped loop runs until its
+# slowest point is done: chunks of ~1,000 points solved Krugman (1980) 1.5× faster than one
+# chunk of 10^4 (measured, results unchanged). Accelerators want the widest chunks.
+CPU_AUTO_CHUNK = 1 << 10
 
 
 @dataclass(frozen=True)
@@ -164,17 +168,18 @@ def _ceil_div(a: int, b: int) -> int:
 
 
 def plan(n_units: int, n_devices: int, solve_bytes: int, io_bytes: int, budget: int,
-         chunk: int | None) -> Plan:
+         chunk: int | None, max_chunk: int | None = None) -> Plan:
     """Choose chunk and block so that one chunk's working memory and one block's inputs and
     outputs each take at most half of `budget` per device.
 
     **Arguments:** `n_units` (points, or paths with warm starts), `n_devices`, `solve_bytes`
     (working memory of one unit being solved), `io_bytes` (inputs + outputs of one unit),
-    `budget` (bytes per device), `chunk` (the caller's override, or None).
+    `budget` (bytes per device), `chunk` (the caller's override, or None), `max_chunk` (the
+    largest automatic chunk; default `_MAX_AUTO_CHUNK`).
     """
     per_device = max(1, -(-n_units // n_devices))
     if chunk is None:
-        cap = max(1, min(budget // 2 // max(solve_bytes, 1), _MAX_AUTO_CHUNK))
+        cap = max(1, min(budget // 2 // max(solve_bytes, 1), max_chunk or _MAX_AUTO_CHUNK))
         chunk = -(-per_device // -(-per_device // cap))  # equal chunks: little padding
     step = chunk * n_devices
     fits = max(1, budget // 2 // max(io_bytes, 1)) * n_devices  # units per call, all devices

@@ -183,3 +183,47 @@ def test_a_parameter_no_equation_depends_on_has_a_zero_derivative():
 
     # `poison` enters the residuals only through a `where` whose branches are constants.
     np.testing.assert_array_equal(np.asarray(de.jacobian(ManyEquations(), "x", "poison")), np.zeros(13))
+
+
+def test_the_fallback_runs_under_vmap_only_when_some_element_needs_it():
+    # A batched `cond` would be a `select` running the fallback for every element; `run_where`
+    # runs it only when some element needs it, and then keeps it only there.
+    from diffecon.core._solve import run_where
+
+    calls = []
+
+    def fallback(x):
+        jax.debug.callback(lambda: calls.append(1))
+        return x + 100.0
+
+    f = jax.jit(jax.vmap(lambda x: run_where(x > 2.0, fallback, x, x)))
+    x = jnp.linspace(0.0, 1.0, 8)
+    np.testing.assert_array_equal(f(x), x)
+    jax.effects_barrier()
+    assert calls == []
+    y = x.at[3].set(5.0)
+    np.testing.assert_array_equal(f(y), jnp.where(y > 2.0, y + 100.0, y))
+    jax.effects_barrier()
+    assert len(calls) >= 1
+
+
+def test_the_one_call_solve_gives_the_staged_paths_numbers_and_still_falls_back():
+    from diffecon.core import _solve
+
+    model = Cubic(1.5, 2.5)
+    eq = de.solve(model)
+    flat, steps = _solve.find(model, model.guess(), de.Solver().resolved())
+    staged = _solve.finish_compiled(model, flat, model.guess(), de.Solver().resolved(), steps)
+    for k in eq.outcomes:
+        np.testing.assert_array_equal(eq[k], staged[k])
+    assert int(eq.steps) == int(staged.steps) and int(eq.reason) == int(staged.reason)
+    # Newton fails from the guess here: the fallback still runs, and its answer is returned.
+    eq = de.solve(Arctan(5.0))
+    assert bool(eq.converged) and abs(float(eq["x"]) - 5.0) < 1e-10
+
+
+def test_a_model_closed_over_by_a_jitted_function_solves_and_differentiates():
+    model = Cubic(1.0, 2.0)
+    assert float(jax.jit(lambda: de.solve(model)["x"])()) == pytest.approx(1.0, rel=1e-12)
+    assert float(jax.jit(lambda: de.jacobian(model, "x", "a"))()) == pytest.approx(-0.25, rel=1e-12)
+    assert float(jax.jit(lambda: de.elasticity(model, "x", "a"))()) == pytest.approx(-0.25, rel=1e-12)

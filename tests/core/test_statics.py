@@ -251,3 +251,37 @@ def test_a_failed_point_in_a_batch_is_nan_in_both_modes_never_an_aborted_batch(m
     x = float(de.solve(Cubic(1.0, 0.01))["x"])
     np.testing.assert_allclose(out["reverse"][0][0], 1 / (3 * x**2 + 1), rtol=1e-8)
     np.testing.assert_allclose(out["reverse"][0][0], out["forward"][0][0], rtol=1e-12)
+
+
+def test_the_one_call_path_gives_the_general_paths_numbers():
+    # Named outcomes take the one-call path; a callable `of` takes the general one.
+    for model in (Cubic(1.0, 2.0), Cubic(2.5, -3.0)):
+        for wrt in ("a", "b"):
+            fast = de.jacobian(model, "x", wrt)
+            general = de.jacobian(model, lambda eq: eq["x"], wrt)
+            assert float(fast) == pytest.approx(float(general), rel=1e-15, abs=1e-300)
+            fast = de.elasticity(model, "x", wrt)
+            general = de.elasticity(model, lambda eq: eq["x"], wrt)
+            assert float(fast) == pytest.approx(float(general), rel=1e-15, abs=1e-300)
+    # Failures on the one-call path still raise the general path's errors.
+    with pytest.raises(de.SolveError):
+        de.jacobian(Quadratic(3.0), "x", "c")
+    with pytest.raises(ValueError, match="elasticity of 'x' is not defined"):
+        de.elasticity(Cubic(1.0, 0.0), "x", "b")
+
+
+def test_warm_single_calls_do_not_recompile_for_lists_or_new_equal_solvers():
+    import jax
+
+    compiles = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda event, duration, **kw: compiles.append(event) if "backend_compile" in event else None
+    )
+    model = Cubic(1.0, 2.0)
+    de.jacobian(model, ["x", "x_squared"], ["a", "b"], solver=de.Solver(tol=1e-9))
+    de.elasticity(model, ["x"], "b")
+    before = len(compiles)
+    for b in (3.0, 4.0):
+        de.jacobian(Cubic(1.0, b), ["x", "x_squared"], ["a", "b"], solver=de.Solver(tol=1e-9))
+        de.elasticity(Cubic(1.0, b), ["x"], "b")
+    assert len(compiles) == before

@@ -215,7 +215,7 @@ def test_sweep_progress_in_a_log_is_plain_lines_per_block(monkeypatch):
     lines = text.splitlines()
     assert "\r" not in text and text.endswith("\n")
     assert all(line.startswith("sweep Krugman1980: ") for line in lines)
-    assert any(f"block 2/{out.blocks}: outcomes and derivatives" in line for line in lines)
+    assert any(f"block 2/{out.blocks}: solve, outcomes and derivatives" in line for line in lines)
     assert re.fullmatch(r"sweep Krugman1980: 64/64 points, done, \d+\.\d s", lines[-1])
     # Points are counted as blocks finish, never backwards.
     counts = [int(re.search(r": ([\d,]+)/64 points", line)[1].replace(",", "")) for line in lines]
