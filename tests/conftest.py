@@ -1,6 +1,8 @@
+import gc
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import jax
 import pytest
@@ -35,6 +37,38 @@ def pytest_report_header(config):
         f"diffecon random draws: {SEED_VARIABLE}={run_seed()} (set it to replay this run's draws)",
         f"XLA compilation cache for this run: {os.environ[_CACHE_VARIABLE]}",
     ]
+
+
+def _mapped_regions() -> int | None:
+    try:
+        with open(f"/proc/{os.getpid()}/maps") as maps:
+            return sum(1 for _ in maps)
+    except OSError:  # not Linux
+        return None
+
+
+def _map_limit() -> int:
+    try:
+        return int(Path("/proc/sys/vm/max_map_count").read_text())
+    except (OSError, ValueError):
+        return 65530  # Linux's default
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # Linux lets a process map at most vm.max_map_count memory regions (65,530 by default), and
+    # every XLA CPU program JAX keeps in memory holds 4 to 30 of them. A worker that runs half the
+    # suite compiles thousands of programs: CI's workers reached 65,019 regions and then aborted
+    # inside XLA (compiling, or serialising for the cache) when the next mapping failed. So at a
+    # module boundary, once the process maps more than half the limit, JAX's in-memory caches are
+    # dropped; the next module reloads what it needs from the run's persistent cache.
+    yield
+    if nextitem is not None and nextitem.module is item.module:
+        return
+    regions = _mapped_regions()
+    if regions is not None and regions > _map_limit() // 2:
+        jax.clear_caches()
+        gc.collect()
 
 
 @pytest.fixture
