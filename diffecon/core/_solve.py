@@ -237,12 +237,16 @@ def _continuation(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Ar
 def fallback_stage(
     model: AbstractModel, x0: Any, flat_first: jax.Array, ok_first: jax.Array, solver: Solver
 ) -> tuple[jax.Array, jax.Array]:
-    """Where the first stage failed: Levenberg–Marquardt, then continuation (flat x, steps)."""
+    """Where the first stage failed: the solver's fallback from the start point (flat x, steps)."""
     frozen = jax.lax.stop_gradient(model)
     flat0, unravel = ravel_pytree(jax.lax.stop_gradient(x0))
     fn = flat_residuals(unravel)
     if solver.fallback == "none":
         return flat_first, jnp.asarray(0)
+    if solver.fallback == "newton":
+        finder = optx.Newton(rtol=solver.rtol, atol=solver.atol, linear_solver=_linear_solver(frozen, solver))
+        sol = optx.root_find(fn, finder, flat0, args=frozen, max_steps=solver.max_steps, throw=False)
+        return sol.value, sol.stats["num_steps"]
     # Under vmap (a `cond` becomes a `select`) converged elements start at their solution.
     start = jnp.where(ok_first, flat_first, flat0)
     lm, lm_steps = levenberg_marquardt(lambda v: fn(v, frozen), start, max_steps=solver.max_steps,

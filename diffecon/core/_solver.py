@@ -18,7 +18,7 @@ _DEFAULTS = {
     "float32": dict(rtol=1e-5, atol=1e-5, tol=1e-4),
 }
 
-_FALLBACKS = ("levenberg_marquardt", "continuation", "none")
+_FALLBACKS = ("levenberg_marquardt", "continuation", "newton", "none")
 
 
 class Solver(eqx.Module):
@@ -35,8 +35,9 @@ class Solver(eqx.Module):
     - `root_finder`: an optimistix root finder for the first stage (default: Newton);
     - `fallback`: what runs where the first stage fails: `"continuation"` (default:
       Levenberg–Marquardt from the start point, then a homotopy from the model's default
-      parameters to the requested ones), `"levenberg_marquardt"` (the first of those only), or
-      `"none"`;
+      parameters to the requested ones), `"levenberg_marquardt"` (the first of those only),
+      `"newton"` (Newton from the start point with `linear_solver`: no dense Jacobian, for a
+      large model whose first stage is a root finder of its own), or `"none"`;
     - `linear_solver`: a lineax solver for Newton's steps and the implicit derivatives (default:
       the model's `linear_solver()` hint);
     - `dtype`: `"float64"` (default) or `"float32"` (opt-in, `sweep` only);

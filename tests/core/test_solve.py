@@ -1,6 +1,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optimistix as optx
 import pytest
 
 import diffecon as de
@@ -143,6 +144,21 @@ def test_solver_settings_are_validated_and_used():
     # Without a fallback Newton fails on arctan from 0; with the default it succeeds.
     assert not bool(de.solve(Arctan(c=5.0), solver=de.Solver(fallback="none"), throw=False).converged)
     assert bool(de.solve(Arctan(c=5.0), solver=de.Solver(fallback="levenberg_marquardt")).converged)
+
+
+def test_newton_fallback_rescues_a_root_finder_of_its_own():
+    # The chord method keeps arctan's slope at 0 (1/(1 + c²)): for c = 1.2 its steps overshoot
+    # by a factor 1.44 and diverge, where Newton from the same start converges (|c| < 1.39).
+    chord = optx.Chord(rtol=1e-12, atol=1e-12)
+    alone = de.solve(Arctan(c=1.2), solver=de.Solver(root_finder=chord, fallback="none"), throw=False)
+    assert not bool(alone.converged)
+    solver = de.Solver(root_finder=chord, fallback="newton")
+    assert float(de.solve(Arctan(c=1.2), solver=solver)["x"]) == pytest.approx(1.2, rel=1e-12)
+    # in a batch, only the compacted failures take the fallback; the chord's own roots are kept
+    c = np.array([0.5, 1.2, -0.3, 1.3])
+    result = de.sweep(Arctan(), {"c": c}, ["x"], solver=solver, progress=False)
+    assert np.all(np.asarray(result["converged"]))
+    np.testing.assert_allclose(np.asarray(result["x"]), c, rtol=1e-12)
 
 
 def test_continuation_reaches_a_root_newton_and_levenberg_marquardt_miss():
