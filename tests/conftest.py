@@ -63,7 +63,7 @@ def pytest_runtest_teardown(item, nextitem):
     # module boundary, once the process maps more than half the limit, JAX's in-memory caches are
     # dropped; the next module reloads what it needs from the run's persistent cache.
     yield
-    if nextitem is not None and nextitem.module is item.module:
+    if nextitem is not None and nextitem.path == item.path:  # (notebook items have no .module)
         return
     regions = _mapped_regions()
     if regions is not None and regions > _map_limit() // 2:
