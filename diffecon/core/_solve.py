@@ -243,10 +243,9 @@ def fallback_stage(
     fn = flat_residuals(unravel)
     if solver.fallback == "none":
         return flat_first, jnp.asarray(0)
-    if solver.fallback == "newton":
-        finder = optx.Newton(rtol=solver.rtol, atol=solver.atol, linear_solver=_linear_solver(frozen, solver))
-        sol = optx.root_find(fn, finder, flat0, args=frozen, max_steps=solver.max_steps, throw=False)
-        return sol.value, sol.stats["num_steps"]
+    if solver.fallback == "newton":  # plain Newton, whatever the first stage's root finder was
+        newton = dataclasses.replace(solver, root_finder=None)
+        return _newton(frozen, flat0, unravel, newton, solver.max_steps)
     # Under vmap (a `cond` becomes a `select`) converged elements start at their solution.
     start = jnp.where(ok_first, flat_first, flat0)
     lm, lm_steps = levenberg_marquardt(lambda v: fn(v, frozen), start, max_steps=solver.max_steps,
@@ -352,15 +351,21 @@ def finish(model: AbstractModel, flat: jax.Array, x0: Any, solver: Solver, steps
 
 
 @eqx.filter_jit
-def solve_impl(model: AbstractModel, x0: Any, solver: Solver) -> Equilibrium:
-    """Jitted solve without error raising (the building block of `solve`, `sweep`, statics)."""
+def find_traced(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Array, jax.Array]:
+    """The unknowns (flat) and steps in one traced program: the root finder, then the fallback
+    where it failed (lazily, also under `vmap`)."""
     flat, ok, steps = first_stage(model, x0, solver)
 
     def fallback(model, x0, flat, ok, steps):
         found, k = fallback_stage(model, x0, flat, ok, solver)
         return found, steps + k
 
-    found, steps = run_where(~ok, fallback, (flat, steps), model, x0, flat, ok, steps)
+    return run_where(~ok, fallback, (flat, steps), model, x0, flat, ok, steps)
+
+
+def solve_impl(model: AbstractModel, x0: Any, solver: Solver) -> Equilibrium:
+    """Jitted solve without error raising (the building block of `solve`, `sweep`, statics)."""
+    found, steps = find_traced(model, x0, solver)
     return finish(model, found, x0, solver, steps)
 
 

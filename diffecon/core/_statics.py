@@ -244,8 +244,8 @@ def _question(model, x0, wrt, select, solver, mode, elastic):
         for n in wrt:
             good = good & jnp.all(jnp.isfinite(jac[k][n]))
     if elastic:
+        thetas = {n: jnp.asarray(getattr(model, n)) for n in wrt}
         for k in select.keys:
-            thetas = {n: jnp.asarray(getattr(model, n)) for n in wrt}
             zero = _zero_outcome(jnp.asarray(values[k]), jac[k], thetas, solver.tol, jnp)
             good = good & ~zero
         jac = _scaled(values, jac, model, wrt, jnp)
@@ -336,10 +336,8 @@ def jacobian(
     jac = _fast(model, of, wrt, x0, solver, mode, False)
     if jac is not None:
         return _pick(jac, of, wrt)
-    keys, wrt_names, jac, _ = _derivatives(model, of, wrt, x0, solver, mode)
-    if _single(of, wrt):
-        return jac[keys[0]][wrt_names[0]]
-    return jac
+    _, _, jac, _ = _derivatives(model, of, wrt, x0, solver, mode)
+    return _pick(jac, of, wrt)
 
 
 def elasticity(
@@ -364,8 +362,7 @@ def elasticity(
     if not is_concrete((jac, values, model)):
         # Traced (inside jit, vmap or a sweep's `of`): the same scaling with JAX operations; an
         # elasticity of a zero outcome is NaN there, as no error can be raised.
-        out = _scaled(values, {k: jac[k] for k in keys}, model, wrt_names, jnp)
-        return out[keys[0]][wrt_names[0]] if _single(of, wrt) else out
+        return _pick(_scaled(values, {k: jac[k] for k in keys}, model, wrt_names, jnp), of, wrt)
     for k in keys:
         # Host arithmetic: the values are concrete, and eager JAX ops cost a dispatch each.
         y = np.asarray(values[k])
@@ -378,6 +375,4 @@ def elasticity(
             )
         scaled = _scaled({k: y}, {k: derivs}, model, wrt_names, np)[k]
         out[k] = {n: jnp.asarray(v) for n, v in scaled.items()}
-    if _single(of, wrt):
-        return out[keys[0]][wrt_names[0]]
-    return out
+    return _pick(out, of, wrt)

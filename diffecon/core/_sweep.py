@@ -23,7 +23,7 @@ from jax.flatten_util import ravel_pytree
 from . import _reasons, _sharding
 from ._model import AbstractModel as Model
 from ._model import initial_guess, requirements_ok
-from ._solve import Equilibrium, fallback_stage, finish, first_stage, run_where
+from ._solve import Equilibrium, fallback_stage, find_traced, finish, first_stage
 from ._solver import Solver, as_solver
 from ._statics import Of, OutcomeSelector, outcome_selector
 from ._sweep_plan import (
@@ -257,15 +257,7 @@ def _staged_block(model: Model, x0: Any, block: dict, config: _Config, report: A
 
 def _solve_path_point(model: Model, x_start: Any, params: Mapping[str, Any], config: _Config):
     """One point of a warm-started path: (outputs, the unknowns found)."""
-    solver = config.solver
-    m = replace_fields(model, params)
-    flat, ok, steps = first_stage(m, x_start, solver)
-
-    def fallback(m, x_start, flat, ok, steps):
-        found, more = fallback_stage(m, x_start, flat, ok, solver)
-        return found, steps + more
-
-    found, steps = run_where(~ok, fallback, (flat, steps), m, x_start, flat, ok, steps)
+    found, steps = find_traced(replace_fields(model, params), x_start, config.solver)
     out = _point_outputs(model, params, found, x_start, steps, config)
     _, unravel = ravel_pytree(x_start)
     return out, unravel(found)
