@@ -37,13 +37,22 @@ class _NotANumber:
 def _as_float(value: Any) -> Any:
     # Parameters become float64 arrays at construction, so `filter_jit` traces them (a Python
     # float would be static and recompile per value) and float32 never sneaks in silently.
+    if isinstance(value, jax.Array):
+        if value.dtype == jax.dtypes.canonicalize_dtype(jnp.float64):
+            # As it is: `jnp.asarray` would cost a dispatch for nothing. (The canonical dtype:
+            # inside a float32 sweep, with 64-bit mode off, a float64 array still converts.)
+            return value
+        return jnp.asarray(value, dtype=jnp.float64)
     if value is None or isinstance(value, (str, bytes)):
         return _NotANumber(value)
     try:
-        array = jnp.asarray(value, dtype=jnp.float64)
+        # Through NumPy: converting on the host and then placing it costs half of an eager
+        # `convert_element_type` dispatch, and a model is built once per parameter value.
+        host = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         return _NotANumber(value)
-    return array
+    array = jnp.asarray(host)  # (with a dtype argument it costs twice as much)
+    return array if array.dtype == jnp.float64 else jnp.asarray(host, dtype=jnp.float64)
 
 
 _PARAM = "diffecon_param_ndim"
@@ -81,29 +90,42 @@ class Requirement(NamedTuple):
     upper: float = float("inf")
 
 
+def _comparable(value: Any) -> tuple[Any, Any]:
+    """(value, array module) to test a bound with: a concrete value on the host with NumPy (two
+    eager JAX dispatches per check made building a model cost more than solving it), a traced
+    one with jax.numpy."""
+    if isinstance(value, jax.core.Tracer):
+        return value, jnp
+    return np.asarray(value), np
+
+
 def positive(name: str, value: Any) -> Requirement:
     """`value > 0` (every element)."""
-    return Requirement(name, value, jnp.all(value > 0), f"{name} > 0", lower=0.0)
+    v, xp = _comparable(value)
+    return Requirement(name, value, xp.all(v > 0), f"{name} > 0", lower=0.0)
 
 
 def greater_than(name: str, value: Any, bound: float) -> Requirement:
     """`value > bound` (every element)."""
-    return Requirement(name, value, jnp.all(value > bound), f"{name} > {bound:g}", lower=float(bound))
+    v, xp = _comparable(value)
+    return Requirement(name, value, xp.all(v > bound), f"{name} > {bound:g}", lower=float(bound))
 
 
 def at_least(name: str, value: Any, bound: float) -> Requirement:
     """`value >= bound` (every element)."""
-    return Requirement(name, value, jnp.all(value >= bound), f"{name} >= {bound:g}", lower=float(bound))
+    v, xp = _comparable(value)
+    return Requirement(name, value, xp.all(v >= bound), f"{name} >= {bound:g}", lower=float(bound))
 
 
 def between(name: str, value: Any, lo: float, hi: float, *, closed: str = "neither") -> Requirement:
     """`lo < value < hi`; `closed` in {"neither", "left", "right", "both"} includes end points."""
-    lo_ok = value >= lo if closed in ("left", "both") else value > lo
-    hi_ok = value <= hi if closed in ("right", "both") else value < hi
+    v, xp = _comparable(value)
+    lo_ok = v >= lo if closed in ("left", "both") else v > lo
+    hi_ok = v <= hi if closed in ("right", "both") else v < hi
     lb = "[" if closed in ("left", "both") else "("
     rb = "]" if closed in ("right", "both") else ")"
     return Requirement(
-        name, value, jnp.all(lo_ok & hi_ok), f"{name} in {lb}{lo:g}, {hi:g}{rb}", float(lo), float(hi)
+        name, value, xp.all(lo_ok & hi_ok), f"{name} in {lb}{lo:g}, {hi:g}{rb}", float(lo), float(hi)
     )
 
 
@@ -167,7 +189,8 @@ class AbstractModel(AbstractParameters):
     - `requirements() -> Sequence[Requirement]`: the admissible parameter domain.
 
     Optional hooks: `validity(x)` (conditions a solution must meet to be an equilibrium),
-    `explain_failure(eq)` (why a solve failed, in the model's terms), `linear_solver()`.
+    `explain_failure(eq)` (why a solve failed, in the model's terms), `linear_solver()`,
+    `search_form()` (the residuals with their loop-invariant work done once, for the search).
 
     Every parameter is checked at construction: a value that is not a number, not finite, of
     the wrong rank, or outside `requirements()` raises `ValueError` naming it. Traced values
@@ -201,6 +224,19 @@ class AbstractModel(AbstractParameters):
         **Returns:** a dict of condition name -> bool array (True where the condition holds).
         """
         return {}
+
+    def search_form(self) -> Any:
+        """The model as the root finder's iterations evaluate it.
+
+        Newton's loop evaluates `residuals` at every step, and what does not depend on the
+        unknowns (an N×N cost matrix, say) would be computed again each time. A model may return
+        an object whose `residuals(x)` equals its own with that work done once, here, outside
+        the loop. It is used only to search (on the stopped-gradient model); outcomes, checks
+        and derivatives use the model itself.
+
+        **Returns:** `self` (the default), or an object with the same `residuals`.
+        """
+        return self
 
     def explain_failure(self, eq: Any) -> str | None:
         """Why a solve failed, in the model's terms (e.g. no interior equilibrium exists here).

@@ -134,8 +134,9 @@ def _newton(model: AbstractModel, flat0: jax.Array, unravel: Any, solver: Solver
     finder = solver.root_finder
     if finder is None:
         finder = optx.Newton(rtol=solver.rtol, atol=solver.atol, linear_solver=_linear_solver(model, solver))
+    # The loop-invariant part of the residuals computed once, outside the iterations.
     sol = optx.root_find(
-        flat_residuals(unravel), finder, flat0, args=model, max_steps=max_steps, throw=False
+        flat_residuals(unravel), finder, flat0, args=model.search_form(), max_steps=max_steps, throw=False
     )
     return sol.value, sol.stats["num_steps"]
 
@@ -145,7 +146,9 @@ def first_stage(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Arra
     frozen = jax.lax.stop_gradient(model)
     flat0, unravel = ravel_pytree(x0)
     flat, steps = _newton(frozen, flat0, unravel, solver, solver.max_steps)
-    _, _, ok = residual_check(frozen, unravel(flat), solver.tol)
+    # The root finder's own verdict, on the same search form (XLA computes its loop-invariant
+    # part once for both); `finish` checks the answer on the model itself.
+    _, _, ok = residual_check(frozen.search_form(), unravel(flat), solver.tol)
     return flat, ok, steps
 
 

@@ -79,25 +79,37 @@ def _fields(solver: Solver) -> dict[str, Any]:
     return {name: getattr(solver, name) for name in solver.__dataclass_fields__}
 
 
-_DEFAULT = None
+_DEFAULT: Solver | None = None  # Solver(), made once
+# Resolved solvers by the identity of the object passed (each kept alive with its entry, so an
+# `id` is never reused while it is a key): hashing an equinox Module costs ~25 µs, a tenth of a
+# warm single solve, and a call that passes no solver (or the same one again) must not pay it.
+_BY_ID: dict[int, tuple[Solver, Solver]] = {}
+_BY_ID_MAX = 64
 
 
 def as_solver(solver: Solver | None, **legacy: Any) -> Solver:
     """The resolved `Solver` of a call: `solver=`, else the defaults; keyword options override."""
     global _DEFAULT
+    legacy = {k: v for k, v in legacy.items() if v is not None}
     if solver is None:
         if _DEFAULT is None:
             _DEFAULT = Solver()
-        solver = _DEFAULT
+        if not legacy:
+            return as_solver(_DEFAULT)
+        solver = _DEFAULT  # unresolved: `dtype=` below still picks its precision's tolerances
     if not isinstance(solver, Solver):
         raise TypeError(
             f"solver={solver!r}: pass a diffecon.Solver (e.g. Solver(tol=1e-12)); an optimistix "
             "root finder goes in Solver(root_finder=...)."
         )
-    legacy = {k: v for k, v in legacy.items() if v is not None}
     if legacy:
-        solver = Solver(**{**_fields(solver), **legacy})
-    return _resolved(solver)
+        return _resolved(Solver(**{**_fields(solver), **legacy}))
+    entry = _BY_ID.get(id(solver))
+    if entry is None:
+        if len(_BY_ID) >= _BY_ID_MAX:
+            _BY_ID.clear()
+        entry = _BY_ID[id(solver)] = (solver, _resolved(solver))
+    return entry[1]
 
 
 @functools.lru_cache(maxsize=64)

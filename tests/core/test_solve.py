@@ -178,6 +178,63 @@ def test_bad_parameters_name_the_parameter_value_and_domain():
         Cubic(a=-1.0)
 
 
+def test_parameters_become_float64_arrays_and_bounds_are_checked_on_host_and_traced(rng):
+    # Every input kind becomes a float64 jax.Array; a float64 array is kept as it is (no copy).
+    a = jnp.asarray(rng.uniform(0.5, 2.0))
+    assert Cubic(a=a).a is a
+    for value in (2, 1.5, np.float32(1.5), np.asarray(1.5), jnp.asarray(1.5, jnp.float32)):
+        leaf = Cubic(a=value).a
+        assert isinstance(leaf, jax.Array) and leaf.dtype == jnp.float64
+        assert float(leaf) == pytest.approx(float(np.asarray(value)), rel=1e-7)
+    # the bound helpers answer the same on the host (concrete) and traced (under jit)
+    from diffecon.core import at_least, between, greater_than, positive
+
+    for value in rng.uniform(-2.0, 2.0, 6).tolist() + [0.0, 1.0]:
+        checks = lambda v: jnp.stack([jnp.asarray(r.ok) for r in (  # noqa: E731
+            positive("x", v), greater_than("x", v, 0.5), at_least("x", v, 1.0),
+            between("x", v, -1.0, 1.0, closed="right"))])
+        host = np.asarray(checks(jnp.asarray(value)))
+        np.testing.assert_array_equal(host, np.asarray(jax.jit(checks)(jnp.asarray(value))))
+        np.testing.assert_array_equal(host, [value > 0, value > 0.5, value >= 1.0, -1.0 < value <= 1.0])
+
+
+def test_default_and_passed_solvers_resolve_to_their_precisions_tolerances():
+    from diffecon.core._solver import as_solver
+
+    assert as_solver(None) is as_solver(None) and as_solver(None).tol == 1e-8
+    assert as_solver(None, dtype="float32").tol == 1e-4  # the default's unset tolerances, in float32
+    mine = de.Solver(tol=1e-11)
+    assert as_solver(mine).tol == 1e-11 and as_solver(mine).rtol == 1e-10
+    assert as_solver(de.Solver(tol=1e-11)) is as_solver(mine)  # equal solvers share one program
+
+
+def test_the_root_finder_searches_the_search_form_and_the_model_checks_its_answer(rng):
+    # A search form with the model's residuals (here: computed another way) gives the model's
+    # root; one whose root is elsewhere cannot pass as converged: the checks, outcomes and
+    # derivatives use the model itself.
+    import equinox as eqx
+
+    class CubicResiduals(eqx.Module):
+        a: jax.Array
+        b: jax.Array
+
+        def residuals(self, x):
+            return {"cubic": x["x"] ** 3 + self.a * x["x"] - self.b}
+
+    class Precomputed(Cubic):
+        shift: float = 0.0
+
+        def search_form(self):
+            return CubicResiduals(self.a, self.b + self.shift)
+
+    a, b = rng.uniform(0.5, 2.0), rng.uniform(-3.0, 3.0)
+    eq = de.solve(Precomputed(a, b))
+    assert float(eq["x"] ** 3 + a * eq["x"] - b) == pytest.approx(0.0, abs=1e-12)
+    assert float(de.jacobian(Precomputed(a, b), "x", "b")) == pytest.approx(1 / (3 * float(eq["x"]) ** 2 + a))
+    wrong = de.solve(Precomputed(a, b, shift=1.0), solver=de.Solver(fallback="none"), throw=False)
+    assert not bool(wrong.converged)
+
+
 def test_models_print_their_values():
     assert repr(Cubic(1.5, 2.0)) == "Cubic(a=1.5, b=2)"
     assert "converged=True" in repr(de.solve(Cubic(1.5, 2.0)))

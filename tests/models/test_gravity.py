@@ -155,6 +155,20 @@ def test_matrix_free_newton_gives_the_dense_equilibrium_and_derivatives(sample, 
         Gravity.from_data(sample, GEGRAVITY_COEF, sigma=5.0, linear_solve="cg")
 
 
+@pytest.mark.parametrize("n", [30, 300])  # the rescaled form (small N) and the fast one
+def test_newtons_search_form_has_the_models_residuals(n, rng):
+    # `search_form` computes the cost matrix once for Newton's loop: its residuals must be the
+    # model's own, everywhere (here at random wages, not only at the root).
+    flows = rng.lognormal(0, 1.5, (n, n)) + np.diag(rng.uniform(50, 200, n) * n / 10)
+    dZ = (rng.uniform(size=(1, n, n)) < 0.2) * rng.normal(0, 0.5, (1, n, n))
+    model = Gravity(flows, float(rng.uniform(2, 9)), coef=[1.0], covariates=np.zeros_like(dZ),
+                    new_covariates=dZ, closure=str(rng.choice(["deficits", "proportional"])))
+    x = {"log_wage_change": rng.normal(0, 0.3, n)}
+    for k, v in model.residuals(x).items():
+        np.testing.assert_allclose(np.asarray(model.search_form().residuals(x)[k]), np.asarray(v),
+                                   rtol=1e-13, atol=1e-13)
+
+
 def test_matrix_free_solves_a_zero_right_hand_side(sample):
     # At the zero-change experiment Newton starts at the exact root and d residuals/d coef = 0:
     # the Krylov solves get a zero right-hand side, whose solution is 0 (lineax's BiCGStab
