@@ -56,17 +56,17 @@ def _single_cases():
     from diffecon.models import FGH2011, Ara2026, Krugman1980, NiemKim2020, Takita2025
 
     from .bench_ara2026 import PARAMS, _float_outcomes
+    ara = _float_outcomes()
     return [
         ("Krugman 1980", lambda: Krugman1980(L1=2.0, L2=1.0, sigma=4.0, tau=1.25), "omega", "L1", True),
         ("Niem–Kim 2020", lambda: NiemKim2020(10.0, 0.1, 4.0, 2.0), "quality", "size", True),
         ("Takita 2025", lambda: Takita2025(), "L1", ["q", "Q", "beta"], False),
         ("FGH 2011", lambda: FGH2011(), "n_L", "N", True),
-        (f"Ara 2026 ({len(_float_outcomes())} outcomes × 12)", lambda: Ara2026(), _float_outcomes(), list(PARAMS),
-         False),
+        (f"Ara 2026 ({len(ara)} outcomes × 12)", lambda: Ara2026(), ara, list(PARAMS), False),
     ]
 
 
-def profile_single() -> list[str]:
+def _single_row(name, make, of, wrt, elastic) -> str:
     import jax
 
     import diffecon as de
@@ -76,25 +76,27 @@ def profile_single() -> list[str]:
     from diffecon.core._tree import check_field_names
 
     solver = as_solver(None)
+    model = make()
+    n_out = len(model.outcomes(model.guess()))
+    derivative = de.elasticity if elastic else de.jacobian
+    flag = jax.jit(lambda m: _solve_first(m, None, solver)[2])
+    whole = jax.jit(lambda m: _solve_first(m, None, solver)[0])
+    statics = (check_field_names(model, wrt, "wrt"), outcome_selector(of), solver, "auto", elastic)
+    question = jax.jit(lambda m: _question(m, None, *statics))
+    build = _best(make, 200)
+    solve_s, flag_s, whole_s = (_best(lambda: de.solve(model), 300), _best(lambda: flag(model), 300),
+                                _best(lambda: whole(model), 300))
+    deriv_s, question_s = _best(lambda: derivative(model, of, wrt), 300), _best(lambda: question(model), 300)
+    python = solve_s - whole_s + deriv_s - question_s
+    return (f"| {name} | {_us(build)} | {_us(solve_s)} | {_us(flag_s)} | {_us(whole_s)} ({n_out}) | "
+            f"{_us(deriv_s)} | {_us(question_s)} | {_us(python)} |")
+
+
+def profile_single() -> list[str]:
     rows = ["| model | build the model | `solve` | its program, flag only | its program, whole `Equilibrium` "
             "(outcomes) | derivative call | its program | Python dispatch of the two calls |",
             "|---|---|---|---|---|---|---|---|"]
-    for name, make, of, wrt, elastic in _single_cases():
-        model = make()
-        n_out = len(model.outcomes(model.guess()))
-        build = _best(make, 200)
-        derivative = de.elasticity if elastic else de.jacobian
-        solve_s = _best(lambda: de.solve(model), 300)  # noqa: B023
-        flag = jax.jit(lambda m: _solve_first(m, None, solver)[2])
-        whole = jax.jit(lambda m: _solve_first(m, None, solver)[0])
-        flag_s, whole_s = _best(lambda: flag(model), 300), _best(lambda: whole(model), 300)  # noqa: B023
-        deriv_s = _best(lambda: derivative(model, of, wrt), 300)  # noqa: B023
-        statics = (check_field_names(model, wrt, "wrt"), outcome_selector(of), solver, "auto", elastic)
-        question = jax.jit(lambda m: _question(m, None, *statics))  # noqa: B023
-        question_s = _best(lambda: question(model), 300)  # noqa: B023
-        python = solve_s - whole_s + deriv_s - question_s
-        rows.append(f"| {name} | {_us(build)} | {_us(solve_s)} | {_us(flag_s)} | {_us(whole_s)} ({n_out}) | "
-                    f"{_us(deriv_s)} | {_us(question_s)} | {_us(python)} |")
+    rows += [_single_row(*case) for case in _single_cases()]
     return ["## Single warm calls (µs, minimum of 300)", "",
             "`solve` returns every outcome as its own device array; the derivative call returns only "
             "the derivatives asked for. *Its program* is the compiled program `solve` (or "
@@ -123,7 +125,7 @@ def _batch_cases(n: int):
     ]
 
 
-def profile_batch(n: int = 10_000) -> list[str]:
+def _batch_row(name, model, over, of, wrt, n: int) -> str:
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -135,28 +137,36 @@ def profile_batch(n: int = 10_000) -> list[str]:
     from diffecon.core._tree import replace_fields
 
     solver = as_solver(None)
+
+    def start(p):
+        return replace_fields(model, p).guess()
+
+    def search(p):
+        at = replace_fields(model, p)
+        return first_stage(at, at.guess(), solver)
+
+    # In chunks of the sweep's own size (vmapping all 10^4 points at once is slower: cache misses)
+    guess = jax.jit(lambda ps: jax.lax.map(start, ps, batch_size=CPU_AUTO_CHUNK))
+    root = jax.jit(lambda ps: jax.lax.map(search, ps, batch_size=CPU_AUTO_CHUNK))
+    points = {k: jnp.asarray(v) for k, v in over.items()}
+    small = {k: v[:8] for k, v in over.items()}
+    reps = 3 if "Ara" in name else 5
+    t_guess, t_root = _best(lambda: guess(points), reps), _best(lambda: root(points), reps)
+    t_plain = _best(lambda: de.sweep(model, over, of=of, progress=False), reps)
+    t_full = _best(lambda: de.sweep(model, over, of=of, wrt=wrt, progress=False), reps)
+    t_fixed = _best(lambda: de.sweep(model, small, of=of, wrt=wrt, progress=False), 20)
+    steps = np.asarray(root(points)[2])
+    per = [f"{t / n * 1e6:.3f}" for t in (t_guess, t_root, t_plain, t_full)]
+    return f"| {name} | {' | '.join(per)} | {t_fixed * 1e3:.2f} ms | {steps.mean():.2f}, {steps.max()} |"
+
+
+def profile_batch(n: int = 10_000) -> list[str]:
+    from .bench_krugman1980 import _draws
+
     rows = ["| model | start point | start + root finder | sweep, no derivatives | sweep with derivatives "
             "| fixed cost of a sweep call | root-finder steps: mean, max |", "|---|---|---|---|---|---|---|"]
-    for name, model, over, of, wrt in _batch_cases(n):
-        points = {k: jnp.asarray(v) for k, v in over.items()}
-        # In chunks of the sweep's own size (vmapping all 10^4 points at once is slower: cache misses)
-        guess = jax.jit(lambda ps: jax.lax.map(lambda p: replace_fields(model, p).guess(),  # noqa: B023
-                                               ps, batch_size=CPU_AUTO_CHUNK))
-        root = jax.jit(lambda ps: jax.lax.map(lambda p: first_stage(  # noqa: B023
-            replace_fields(model, p), replace_fields(model, p).guess(), solver), ps,  # noqa: B023
-            batch_size=CPU_AUTO_CHUNK))
-        small = {k: v[:8] for k, v in over.items()}
-        reps = 3 if "Ara" in name else 5
-        t_guess = _best(lambda: guess(points), reps)  # noqa: B023
-        t_root = _best(lambda: root(points), reps)  # noqa: B023
-        t_plain = _best(lambda: de.sweep(model, over, of=of, progress=False), reps)  # noqa: B023
-        t_full = _best(lambda: de.sweep(model, over, of=of, wrt=wrt, progress=False), reps)  # noqa: B023
-        t_fixed = _best(lambda: de.sweep(model, small, of=of, wrt=wrt, progress=False), 20)  # noqa: B023
-        steps = np.asarray(root(points)[2])
-        per = lambda s: f"{s / n * 1e6:.3f}"  # noqa: E731
-        rows.append(f"| {name} | {per(t_guess)} | {per(t_root)} | {per(t_plain)} | {per(t_full)} | "
-                    f"{t_fixed * 1e3:.2f} ms | {steps.mean():.2f}, {steps.max()} |")
-    floor, floor_error = _krugman_floor(_batch_cases(n)[0][2])
+    rows += [_batch_row(*case, n) for case in _batch_cases(n)]
+    floor, floor_error = _krugman_floor(_draws(n))
     return [f"## Batches of {n:,} (µs per point, minimum of 3–5)", "",
             "Each column's work includes the ones before it (the sweep builds on the start point and the "
             "root finder), but each is its own program, chunked as the sweep chunks (1,024 points): XLA "
@@ -183,7 +193,9 @@ def _krugman_floor(over) -> tuple[float, float]:
 
     def one(p):
         model = replace_fields(base, p)
-        F = lambda u, m=model: m.residuals({"log_omega": u})["balance_of_payments"]  # noqa: E731
+
+        def F(u, l1=model.L1):  # the balance of payments (eq. 14) at ln ω = u and L1 = l1
+            return replace_fields(model, {"L1": l1}).residuals({"log_omega": u})["balance_of_payments"]
 
         def step(carry):
             u, k, _ = carry
@@ -193,11 +205,8 @@ def _krugman_floor(over) -> tuple[float, float]:
         u0 = model.guess()["log_omega"]
         u, _, _ = jax.lax.while_loop(lambda c: c[2] & (c[1] < 100), step, (u0, 0, jnp.asarray(True)))
         slope = jax.jvp(F, (u,), (jnp.ones_like(u),))[1]
-        d_l1 = jax.jvp(lambda l1: F_at(model, l1, u), (model.L1,), (jnp.ones_like(u),))[1]
+        d_l1 = jax.jvp(lambda l1: F(u, l1), (model.L1,), (jnp.ones_like(u),))[1]
         return jnp.exp(u), -d_l1 / slope * model.L1
-
-    def F_at(model, l1, u):
-        return replace_fields(model, {"L1": l1}).residuals({"log_omega": u})["balance_of_payments"]
 
     points = {k: jnp.asarray(v) for k, v in over.items()}
     program = jax.jit(lambda ps: jax.lax.map(one, ps, batch_size=1 << 10))
@@ -248,7 +257,7 @@ def profile_compile() -> list[str]:
 
 # -- gravity ------------------------------------------------------------------------------------
 
-def profile_gravity(sizes=(500, 1000, 2000)) -> list[str]:
+def _gravity_row(n: int) -> str:
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -259,29 +268,30 @@ def profile_gravity(sizes=(500, 1000, 2000)) -> list[str]:
     from diffecon.models import Gravity
 
     from .bench_gravity import SIGMA, _synthetic
+    flows, dZ = _synthetic(n, np.random.default_rng(n))
+
+    def make():
+        return Gravity(flows, SIGMA, coef=[1.0], covariates=np.zeros_like(dZ), new_covariates=dZ,
+                       linear_solve="matrix_free")
+
+    model = make()
+    eq = de.solve(model)
+    flat, unravel = ravel_pytree(eq.x)
+    residual = jax.jit(lambda m, v: ravel_pytree(m.residuals(unravel(v)))[0])
+    jvp = jax.jit(lambda m, v: jax.jvp(lambda w: residual(m, w), (v,), (v,))[1])
+    A, u = jnp.asarray(np.random.default_rng(0).random((n, n))), jnp.ones(n)
+    products = jax.jit(lambda A, u: (u @ A, A @ u))
+    ms = [_best(make, 3), _best(lambda: de.solve(model)["welfare_pct"], 3), _best(lambda: initial_guess(model), 3)]
+    small = [_best(lambda: residual(model, flat), 10), _best(lambda: jvp(model, flat), 10),
+             _best(lambda: products(A, u), 10)]
+    return (f"| {n:,} | {' | '.join(f'{t * 1e3:.0f} ms' for t in ms)} | {int(eq.steps)} | "
+            f"{' | '.join(f'{t * 1e3:.2f} ms' for t in small)} |")
+
+
+def profile_gravity(sizes=(500, 1000, 2000)) -> list[str]:
     rows = ["| N | build the model | `solve` (warm) | of which the start point | Newton steps | one residual "
             "| one Jacobian-vector product | u·A and A·u alone |", "|---|---|---|---|---|---|---|---|"]
-    for n in sizes:
-        flows, dZ = _synthetic(n, np.random.default_rng(n))
-
-        def make():
-            return Gravity(flows, SIGMA, coef=[1.0], covariates=np.zeros_like(dZ),  # noqa: B023
-                           new_covariates=dZ, linear_solve="matrix_free")  # noqa: B023
-
-        model = make()
-        eq = de.solve(model)
-        flat, unravel = ravel_pytree(eq.x)
-        residual = jax.jit(lambda m, v: ravel_pytree(m.residuals(unravel(v)))[0])  # noqa: B023
-        jvp = jax.jit(lambda m, v: jax.jvp(lambda w: residual(m, w), (v,), (v,))[1])  # noqa: B023
-        A, u = jnp.asarray(np.random.default_rng(0).random((n, n))), jnp.ones(n)
-        products = jax.jit(lambda A, u: (u @ A, A @ u))
-        solve_s = _best(lambda: de.solve(model)["welfare_pct"], 3)  # noqa: B023
-        rows.append(
-            f"| {n:,} | {_best(make, 3) * 1e3:.0f} ms | {solve_s * 1e3:.0f} ms "
-            f"| {_best(lambda: initial_guess(model), 3) * 1e3:.0f} ms | {int(eq.steps)} "  # noqa: B023
-            f"| {_best(lambda: residual(model, flat), 10) * 1e3:.2f} ms "  # noqa: B023
-            f"| {_best(lambda: jvp(model, flat), 10) * 1e3:.2f} ms "  # noqa: B023
-            f"| {_best(lambda: products(A, u), 10) * 1e3:.2f} ms |")  # noqa: B023
+    rows += [_gravity_row(n) for n in sizes]
     return ["## Gravity, N countries, matrix-free (the benchmark's synthetic flows)", "", *rows, ""]
 
 

@@ -231,8 +231,8 @@ class AbstractModel(AbstractParameters):
         Newton's loop evaluates `residuals` at every step, and what does not depend on the
         unknowns (an N×N cost matrix, say) would be computed again each time. A model may return
         an object whose `residuals(x)` equals its own with that work done once, here, outside
-        the loop. It is used only to search (on the stopped-gradient model); outcomes, checks
-        and derivatives use the model itself.
+        the loop. It is used only to search (the root finders on the stopped-gradient model, and
+        their own verdicts); the convergence check, outcomes and derivatives use the model itself.
 
         **Returns:** `self` (the default), or an object with the same `residuals`.
         """

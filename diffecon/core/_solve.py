@@ -130,14 +130,15 @@ def _derivative_solver(model: AbstractModel, solver: Solver) -> Any:
     return None if isinstance(chosen, (lx.AutoLinearSolver, lx.LU)) else chosen
 
 
-def _newton(model: AbstractModel, flat0: jax.Array, unravel: Any, solver: Solver, max_steps: int):
+def _newton(model: AbstractModel, flat0: jax.Array, unravel: Any, solver: Solver, max_steps: int,
+            searched: Any = None):
+    """Newton (or the solver's root finder) on `searched`, the model's search form (made here
+    when the caller has none): its loop-invariant work is done once, outside the iterations."""
     finder = solver.root_finder
     if finder is None:
         finder = optx.Newton(rtol=solver.rtol, atol=solver.atol, linear_solver=_linear_solver(model, solver))
-    # The loop-invariant part of the residuals computed once, outside the iterations.
-    sol = optx.root_find(
-        flat_residuals(unravel), finder, flat0, args=model.search_form(), max_steps=max_steps, throw=False
-    )
+    searched = model.search_form() if searched is None else searched
+    sol = optx.root_find(flat_residuals(unravel), finder, flat0, args=searched, max_steps=max_steps, throw=False)
     return sol.value, sol.stats["num_steps"]
 
 
@@ -145,10 +146,11 @@ def first_stage(model: AbstractModel, x0: Any, solver: Solver) -> tuple[jax.Arra
     """The root finder from `x0` on the stopped-gradient model: (flat x, solved, steps)."""
     frozen = jax.lax.stop_gradient(model)
     flat0, unravel = ravel_pytree(x0)
-    flat, steps = _newton(frozen, flat0, unravel, solver, solver.max_steps)
-    # The root finder's own verdict, on the same search form (XLA computes its loop-invariant
-    # part once for both); `finish` checks the answer on the model itself.
-    _, _, ok = residual_check(frozen.search_form(), unravel(flat), solver.tol)
+    searched = frozen.search_form()
+    flat, steps = _newton(frozen, flat0, unravel, solver, solver.max_steps, searched)
+    # The root finder's own verdict, on the same search form; `finish` checks the answer on the
+    # model itself.
+    _, _, ok = residual_check(searched, unravel(flat), solver.tol)
     return flat, ok, steps
 
 
@@ -246,15 +248,16 @@ def fallback_stage(
     fn = flat_residuals(unravel)
     if solver.fallback == "none":
         return flat_first, jnp.asarray(0)
+    searched = frozen.search_form()
     if solver.fallback == "newton":  # plain Newton, whatever the first stage's root finder was
         newton = dataclasses.replace(solver, root_finder=None)
-        return _newton(frozen, flat0, unravel, newton, solver.max_steps)
+        return _newton(frozen, flat0, unravel, newton, solver.max_steps, searched)
     # Under vmap (a `cond` becomes a `select`) converged elements start at their solution.
     start = jnp.where(ok_first, flat_first, flat0)
-    lm, lm_steps = levenberg_marquardt(lambda v: fn(v, frozen), start, max_steps=solver.max_steps,
+    lm, lm_steps = levenberg_marquardt(lambda v: fn(v, searched), start, max_steps=solver.max_steps,
                                        tol=solver.tol)
-    flat, polish_steps = _newton(frozen, lm, unravel, solver, solver.max_steps)
-    _, _, ok = residual_check(frozen, unravel(flat), solver.tol)
+    flat, polish_steps = _newton(frozen, lm, unravel, solver, solver.max_steps, searched)
+    _, _, ok = residual_check(searched, unravel(flat), solver.tol)
     steps = lm_steps + polish_steps
     if solver.fallback == "continuation":
         def homotopy(frozen, flat0, steps):
